@@ -1,0 +1,38 @@
+# The two commands a new user runs: `make demo` and `make test`. Both create .venv and install
+# the project the same way (torch pinned, see settings.ini).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= configs/demo.yaml
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test install kernel export clean-nbs check-sync bench distclean
+
+$(STAMP): settings.ini setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name tsresearch --display-name "Python (tsresearch)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+kernel: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tsresearch run $(CONFIG)
+
+test: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash .ci/check_sync.sh
+	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/python -m pytest -q tests
+
+export: $(STAMP)
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+distclean:
+	rm -rf $(VENV) runs reports/*/ data/staged data/generated
