@@ -4,11 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CONFIG ?= configs/demo.yaml
+CONFIG ?= configs/demo.yaml configs/eurusd.yaml
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test install kernel export clean-nbs check-sync bench distclean
+.PHONY: demo test install kernel export readme clean-nbs check-sync bench distclean
 
 $(STAMP): settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(STAMP)
 
 export: $(STAMP)
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+	$(MAKE) readme
+
+readme: $(STAMP)
+	$(BIN)/jupyter nbconvert --to markdown --stdout --log-level=ERROR nbs/index.ipynb > README.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

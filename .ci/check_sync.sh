@@ -14,3 +14,9 @@ if ! diff -r -x .ipynb_checkpoints "$tmp/nbs" nbs >/dev/null; then
   echo "FAIL: notebooks are not clean: run nbdev_clean and commit." >&2; exit 1
 fi
 echo "notebooks and package in sync; notebooks clean"
+# README.md is generated from nbs/index.ipynb
+jupyter nbconvert --to markdown --stdout --log-level=ERROR nbs/index.ipynb > "$tmp/README.md"
+if ! diff -q "$tmp/README.md" README.md >/dev/null; then
+  echo "FAIL: README.md differs from nbs/index.ipynb: run make readme and commit." >&2; exit 1
+fi
+echo "README.md in sync with nbs/index.ipynb"

@@ -1,0 +1,75 @@
+"""End-to-end tests of the `tsresearch` command as a user runs it (subprocess, exit codes, messages)."""
+import json, os, subprocess, sys, zipfile, hashlib
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).parent / 'tsresearch')
+
+GOOD = 'timestamp,open,high,low,close,volume\n' + ''.join(
+    f'2024-01-02 09:{30 + 5 * i:02d},10,11,9,10.5,{100 + i}\n' for i in range(6))
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+def test_validate_good_file(tmp_path):
+    f = tmp_path / 'ES.csv'; f.write_text(GOOD.replace('09:45', '09:46'))   # one bar off the grid
+    r = run('validate', f, '--timezone', 'America/New_York', '--symbol', 'ES', '--calendar', 'XNYS', '--freq', '5min', '--json')
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert (s['rows'], s['symbols'], s['first'], s['off_grid'], s['filled']) == (6, ['ES'], '2024-01-02 14:30:00+00:00', 1, 1)
+
+@pytest.mark.parametrize('edit,frag', [
+    (lambda t: t.replace('10,11,9,10.5,102', '10,9.5,9,10.5,102'), "row 3: column 'high': high below"),
+    (lambda t: t.replace('10,11,9,10.5,103', '10,11,9,10.5,-103'), "row 4: column 'volume'"),
+    (lambda t: t.replace('2024-01-02 09:40', '2024-01-02 9h40'), "row 3: column 'timestamp': unparseable"),
+    (lambda t: t.replace('close', 'clsoe'), "column 'close': missing column 'close' (did you mean 'clsoe'?)"),
+    (lambda t: t.replace('10,11,9,10.5,101', 'nan,11,9,10.5,101'), "row 2: column 'open': not a finite number"),
+])
+def test_validate_bad_file_names_the_place(tmp_path, edit, frag):
+    f = tmp_path / 'bad.csv'; f.write_text(edit(GOOD))
+    r = run('validate', f, '--timezone', 'UTC', '--symbol', 'ES')
+    assert r.returncode == 2
+    assert str(f) in r.stderr and frag in r.stderr, r.stderr
+
+def test_validate_zip_checksum(tmp_path):
+    z = tmp_path / 'b.zip'
+    with zipfile.ZipFile(z, 'w') as zf: zf.writestr('ES.csv', GOOD)
+    assert run('validate', z, '--timezone', 'UTC', '--symbol-from-filename').returncode == 0
+    r = run('validate', z, '--timezone', 'UTC', '--symbol-from-filename', '--sha256', '0' * 64)
+    assert r.returncode == 2 and 'sha256 mismatch' in r.stderr
+
+def _study(tmp_path, csv_text):
+    (tmp_path / 'bars.csv').write_text(csv_text)
+    (tmp_path / 'catalog.yaml').write_text('datasets:\n  mine:\n    path: bars.csv\n    freq: 5min\n    calendar: XNYS\n'
+                                           '    timezone: America/New_York\n    symbol: ES\n')
+    cfg = tmp_path / 'study.yaml'
+    cfg.write_text(f'name: t\ndata:\n  catalog: {tmp_path}/catalog.yaml\n  datasets: [mine]\n')
+    return cfg
+
+def test_ingest_then_cached(tmp_path):
+    cfg = _study(tmp_path, GOOD)
+    r = run('ingest', cfg); assert r.returncode == 0, r.stderr
+    assert 'ES' in r.stdout
+    art = tmp_path / 'runs' / 't' / 'ingest' / 'bars.parquet'
+    ino = art.stat().st_ino
+    assert run('ingest', cfg).returncode == 0
+    assert art.stat().st_ino == ino                     # unchanged inputs: loaded, not rewritten
+    (tmp_path / 'bars.csv').write_text(GOOD.replace('10.5,105', '10.6,105'))
+    assert run('ingest', cfg).returncode == 0
+    assert art.stat().st_ino != ino                     # changed input file: recomputed
+    bad = GOOD.replace('10,11,9,10.5,102', '10,9.5,9,10.5,102')
+    (tmp_path / 'bars.csv').write_text(bad); ino = art.stat().st_ino
+    assert run('ingest', cfg).returncode == 2
+    assert art.stat().st_ino == ino                     # failed validation writes nothing
+
+def test_run_renders_report_and_reports_failure(tmp_path):
+    cfg = _study(tmp_path, GOOD)
+    r = run('run', cfg); assert r.returncode == 0, r.stderr + r.stdout
+    page = (tmp_path / 'reports' / 't' / '01_ingest.html').read_text()
+    assert 'plotly' in page and 'Ingest' in page
+    cfg = _study(tmp_path, GOOD.replace('10,11,9,10.5,102', '10,9.5,9,10.5,102'))
+    r = run('run', cfg)
+    assert r.returncode == 1
+    index = (tmp_path / 'reports' / 't' / 'index.html').read_text()
+    assert 'FAILED at cell' in index and 'OHLCError' in index and "row 3" in index
