@@ -37,6 +37,7 @@ readme: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/labeling.py
 
 distclean:
 	rm -rf $(VENV) runs reports/*/ data/staged data/generated

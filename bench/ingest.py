@@ -3,10 +3,11 @@
 Prints rows/s (median of several runs) for parquet and CSV input, per step and end to end.
 Run: .venv/bin/python bench/ingest.py [--rows 1000000] [--repeats 3]
 """
-import argparse, statistics, tempfile, time
+import argparse, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 
+from common import median_time
 from tsresearch.calendars import session_grid
 from tsresearch.ingest import DatasetSpec, load_dataset, complete_grid
 
@@ -24,12 +25,6 @@ def make_bars(rows: int, seed=0) -> pd.DataFrame:
                                    'low': np.minimum(o, c) * (1 - w), 'close': c, 'volume': rng.integers(0, 1000, per).astype(float)}))
     return pd.concat(parts, ignore_index=True)
 
-def timed(f, repeats):
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter(); out = f(); ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), out
-
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--rows', type=int, default=1_000_000); ap.add_argument('--repeats', type=int, default=3)
     a = ap.parse_args()
@@ -39,8 +34,8 @@ def main():
             p = Path(d) / f'bars.{fmt}'
             (bars.to_parquet(p) if fmt == 'parquet' else bars.assign(timestamp=bars['timestamp'].dt.strftime('%Y-%m-%dT%H:%M:%SZ')).to_csv(p, index=False))
             spec = DatasetSpec(path=str(p), freq='5min', calendar='XNYS')
-            t_load, (b, _) = timed(lambda: load_dataset(spec, 'bench', base=d), a.repeats)
-            t_grid, (g, stats) = timed(lambda: complete_grid(b, 'XNYS', '5min'), a.repeats)
+            t_load, (b, _) = median_time(lambda: load_dataset(spec, 'bench', base=d), a.repeats)
+            t_grid, (g, stats) = median_time(lambda: complete_grid(b, 'XNYS', '5min'), a.repeats)
             n = len(bars)
             print(f'{fmt:>8}: {n:,} rows, {p.stat().st_size / 2**20:.0f} MiB | load+validate {t_load:.2f} s ({n / t_load:,.0f} rows/s) | '
                   f'grid+time_idx {t_grid:.2f} s ({n / t_grid:,.0f} rows/s) | end to end {n / (t_load + t_grid):,.0f} rows/s '

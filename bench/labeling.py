@@ -6,8 +6,9 @@ touches, gaps at the open, both-barrier bars resolve to the stop), so labels mus
 Prints bars/s for 3 horizons (1, 5, 20), the speed ratio, label agreement, and our kernel on 1e6/1e7 bars.
 Run: .venv/bin/python bench/labeling.py [--ref-bars 20000] [--bars 100000]
 """
-import argparse, math, statistics, time
+import argparse, math, time
 import numpy as np, pandas as pd
+from common import median_time
 from tsresearch.core import LabelsConfig
 from tsresearch.labeling import triple_barrier_labels, volatility, segments, _triple_barrier, _arrays
 
@@ -47,11 +48,7 @@ def ours(df, cfg):
     lb = triple_barrier_labels(df, cfg)
     return {h: lb[f'label_{h}'].to_numpy(dtype=float, na_value=np.nan) for h in H}
 
-def median_time(f, k=3):
-    ts = []
-    for _ in range(k):
-        t0 = time.process_time(); r = f(); ts.append(time.process_time() - t0)
-    return statistics.median(ts), r
+def cpu_time(f, k=3): return median_time(f, k, time.process_time)
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--ref-bars', type=int, default=20_000); ap.add_argument('--bars', type=int, default=100_000)
@@ -59,23 +56,23 @@ def main():
     cfg = LabelsConfig(horizons=list(H), pt_mult=PT, sl_mult=SL, vol_span=SPAN, vol_min_periods=20)
     ours(bars(1000), cfg)                                                # compile (numba cache) outside the timing
     small = bars(a.ref_bars)
-    t_ref, ref = median_time(lambda: afml_reference(small), k=1)
+    t_ref, ref = cpu_time(lambda: afml_reference(small), k=1)
     got = ours(small, cfg)
     agree = all(np.array_equal(ref[h], got[h], equal_nan=True) for h in H)
     n_lab = sum(int(np.isfinite(got[h]).sum()) for h in H)
     big = bars(a.bars)
-    t_ours, _ = median_time(lambda: ours(big, cfg))
+    t_ours, _ = cpu_time(lambda: ours(big, cfg))
     r_ref, r_ours = a.ref_bars / t_ref, a.bars / t_ours
     print(f'reference (pandas, per event): {a.ref_bars:,} bars x 3 horizons in {t_ref:.1f} s CPU = {r_ref:,.0f} bars/s')
     print(f'ours (numba kernel + vol + weights): {a.bars:,} bars x 3 horizons in {t_ours * 1e3:.0f} ms CPU = {r_ours:,.0f} bars/s')
     print(f'speed-up {r_ours / r_ref:,.0f}x | labels agree with the reference on all {n_lab:,} labels: {agree}')
     for n in (1_000_000, 10_000_000):
         df = bars(n); start, end = segments(df['symbol'])
-        t_all, _ = median_time(lambda: triple_barrier_labels(df, cfg))
+        t_all, _ = cpu_time(lambda: triple_barrier_labels(df, cfg))
         def kernel_only():
             v = volatility(df, 'ewma', SPAN, 20); o, h, l, c = _arrays(df); s = np.ones(n, np.int64)
             for hz in H: _triple_barrier(o, h, l, c, v, end, s, hz, PT, SL, True, False, 0.0)
-        t_k, _ = median_time(kernel_only)
+        t_k, _ = cpu_time(kernel_only)
         print(f'{n:>12,} bars, 3 horizons: labels incl. volatility {t_k:.3f} s CPU; full frame with weights and t1 {t_all:.2f} s CPU')
 
 if __name__ == '__main__':
