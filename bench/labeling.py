@@ -8,19 +8,11 @@ Run: .venv/bin/python bench/labeling.py [--ref-bars 20000] [--bars 100000]
 """
 import argparse, math, time
 import numpy as np, pandas as pd
-from common import median_time
+from common import median_time, bars
 from tsresearch.core import LabelsConfig
 from tsresearch.labeling import triple_barrier_labels, volatility, segments, _triple_barrier, _arrays
 
 H, PT, SL, SPAN = (1, 5, 20), 2.0, 2.0, 100
-
-def bars(n, seed=0):
-    rng = np.random.default_rng(seed)
-    c = 100 * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
-    o = np.r_[c[0], c[:-1]] * np.exp(rng.normal(0, 2e-4, n))
-    w = np.abs(rng.normal(0, 5e-4, n))
-    return pd.DataFrame({'timestamp': pd.date_range('2000-01-03', periods=n, freq='5min', tz='UTC'), 'symbol': 'X',
-                         'open': o, 'high': np.maximum(o, c) * np.exp(w), 'low': np.minimum(o, c) * np.exp(-w), 'close': c})
 
 def afml_reference(df: pd.DataFrame) -> dict:
     "Per-event pandas labels (AFML 3.1-3.5 style) for each horizon."
