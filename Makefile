@@ -38,6 +38,7 @@ readme: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/labeling.py
+	$(BIN)/python bench/features.py
 
 distclean:
 	rm -rf $(VENV) runs reports/*/ data/staged data/generated
