@@ -63,13 +63,28 @@ def test_ingest_then_cached(tmp_path):
     assert run('ingest', cfg).returncode == 2
     assert art.stat().st_ino == ino                     # failed validation writes nothing
 
+def _session_csv(sessions=4, seed=0) -> str:
+    "A few XNYS sessions of 5-minute bars as a user's CSV: New York local time, no symbol column."
+    from tsresearch.synthetic import synthetic_bars
+    b = synthetic_bars(symbols='ES', sessions=sessions, seed=seed)
+    b['timestamp'] = b['timestamp'].dt.tz_convert('America/New_York').dt.strftime('%Y-%m-%d %H:%M')
+    return b.drop(columns='symbol').to_csv(index=False)
+
 def test_run_renders_report_and_reports_failure(tmp_path):
-    cfg = _study(tmp_path, GOOD)
+    text = _session_csv()
+    cfg = _study(tmp_path, text)
     r = run('run', cfg); assert r.returncode == 0, r.stderr + r.stdout
-    page = (tmp_path / 'reports' / 't' / '01_ingest.html').read_text()
-    assert 'plotly' in page and 'Ingest' in page
-    cfg = _study(tmp_path, GOOD.replace('10,11,9,10.5,102', '10,9.5,9,10.5,102'))
+    for stage, title in [('01_ingest', 'Ingest'), ('03_features', 'Features'), ('04_splits', 'Splits')]:
+        page = (tmp_path / 'reports' / 't' / f'{stage}.html').read_text()
+        assert 'plotly' in page and title in page, stage
+    lines = text.splitlines(); f = lines[3].split(',')     # data row 3: high below low
+    lines[3] = ','.join([f[0], f[1], str(float(f[3]) - 1), *f[3:]])
+    cfg = _study(tmp_path, '\n'.join(lines) + '\n')
     r = run('run', cfg)
     assert r.returncode == 1
     index = (tmp_path / 'reports' / 't' / 'index.html').read_text()
     assert 'FAILED at cell' in index and 'OHLCError' in index and "row 3" in index
+
+def test_run_too_short_for_folds_says_so(tmp_path):
+    r = run('run', _study(tmp_path, GOOD))                 # 6 bars: ingest and labels run, the folds cannot
+    assert r.returncode == 1 and 'no train rows' in r.stderr and 'fewer folds' in r.stderr, r.stderr
