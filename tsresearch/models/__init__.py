@@ -1,0 +1,1 @@
+"Model registry and models; see nbs/10_models.base.ipynb."
