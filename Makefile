@@ -39,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/labeling.py
 	$(BIN)/python bench/features.py
+	$(BIN)/python bench/windows.py
+	$(BIN)/python bench/tft.py
 
 distclean:
 	rm -rf $(VENV) runs reports/*/ data/staged data/generated
