@@ -39,12 +39,15 @@ def test_validate_zip_checksum(tmp_path):
     r = run('validate', z, '--timezone', 'UTC', '--symbol-from-filename', '--sha256', '0' * 64)
     assert r.returncode == 2 and 'sha256 mismatch' in r.stderr
 
-def _study(tmp_path, csv_text):
+SMALL = ('splits: {n_folds: 2}\nmodels: {names: [majority, lightgbm], lookback: 16, params: {lightgbm: {n_estimators: 30}}}\n'
+         'labels: {pt_mult: 1.0, sl_mult: 1.0}\n')
+
+def _study(tmp_path, csv_text, extra=''):
     (tmp_path / 'bars.csv').write_text(csv_text)
     (tmp_path / 'catalog.yaml').write_text('datasets:\n  mine:\n    path: bars.csv\n    freq: 5min\n    calendar: XNYS\n'
                                            '    timezone: America/New_York\n    symbol: ES\n')
     cfg = tmp_path / 'study.yaml'
-    cfg.write_text(f'name: t\ndata:\n  catalog: {tmp_path}/catalog.yaml\n  datasets: [mine]\n')
+    cfg.write_text(f'name: t\ndata:\n  catalog: {tmp_path}/catalog.yaml\n  datasets: [mine]\n' + extra)
     return cfg
 
 def test_ingest_then_cached(tmp_path):
@@ -70,20 +73,26 @@ def _session_csv(sessions=4, seed=0) -> str:
     b['timestamp'] = b['timestamp'].dt.tz_convert('America/New_York').dt.strftime('%Y-%m-%d %H:%M')
     return b.drop(columns='symbol').to_csv(index=False)
 
-def test_run_renders_report_and_reports_failure(tmp_path):
-    text = _session_csv()
-    cfg = _study(tmp_path, text)
-    r = run('run', cfg); assert r.returncode == 0, r.stderr + r.stdout
-    for stage, title in [('01_ingest', 'Ingest'), ('03_features', 'Features'), ('04_splits', 'Splits')]:
-        page = (tmp_path / 'reports' / 't' / f'{stage}.html').read_text()
+def test_run_renders_report_resumes_and_reports_failure(tmp_path):
+    text = _session_csv(sessions=6)
+    cfg = _study(tmp_path, text, SMALL)
+    r = run('run', cfg, '--folds', '1'); assert r.returncode == 0, r.stderr + r.stdout
+    rep = tmp_path / 'reports' / 't'
+    for stage, title in [('01_ingest.html', 'Ingest'), ('04_splits.html', 'Splits'), ('fold_1/03_features.html', 'Features'),
+                         ('fold_1/15_train.html', 'Training a fold')]:
+        page = (rep / stage).read_text()
         assert 'plotly' in page and title in page, stage
-    lines = text.splitlines(); f = lines[3].split(',')     # data row 3: high below low
+    assert not (rep / 'fold_0').exists()                      # --folds 1 ran fold 1 only
+    assert (rep / 'index.html').exists()
+    r = run('run', cfg, '--folds', '1', '--resume'); assert r.returncode == 0, r.stderr
+    assert 'resumed' in r.stdout, r.stdout                     # nothing changed: every stage skipped
+    lines = text.splitlines(); f = lines[3].split(',')         # data row 3: high below low
     lines[3] = ','.join([f[0], f[1], str(float(f[3]) - 1), *f[3:]])
-    cfg = _study(tmp_path, '\n'.join(lines) + '\n')
+    cfg = _study(tmp_path, '\n'.join(lines) + '\n', SMALL)
     r = run('run', cfg)
-    assert r.returncode == 1
-    index = (tmp_path / 'reports' / 't' / 'index.html').read_text()
-    assert 'FAILED at cell' in index and 'OHLCError' in index and "row 3" in index
+    assert r.returncode == 1 and 'FAILED 01_ingest' in r.stderr, r.stderr
+    index = (rep / 'index.html').read_text()
+    assert 'FAILED' in index and 'OHLCError' in index and "row 3" in index
 
 def test_run_too_short_for_folds_says_so(tmp_path):
     r = run('run', _study(tmp_path, GOOD))                 # 6 bars: ingest and labels run, the folds cannot
