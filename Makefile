@@ -25,6 +25,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash .ci/check_sync.sh
+	$(BIN)/tsresearch run configs/smoke.yaml   # the smoke study end to end; notebook tests then reuse its artifacts
 	$(BIN)/nbdev_test --n_workers 2
 	$(BIN)/python -m pytest -q tests
 
