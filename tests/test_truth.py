@@ -3,7 +3,7 @@
 Run with `TSRESEARCH_SLOW=1 .venv/bin/pytest tests/test_truth.py`: the placebo and planted studies
 end to end, then (1) on the placebo no best model has a significant deflated Sharpe ratio (walk-forward
 record, all folds' test windows) and the leakage audit passes; (2) on the planted study the best model at
-the planted horizon has a significant one; (3) on the planted study the models find the planted
+the planted horizon has a significant one; (3) on the planted study LightGBM, the LSTM, N-HiTS and PatchTST find the planted
 direction: hit rate at least 0.9 of the generator's Bayes accuracy and at least half of the achievable
 edge over 0.5.
 """
@@ -37,7 +37,7 @@ def test_planted_signal_is_found(studies):
     from tsresearch.core import Study
     from tsresearch.train import train_study, synthetic_truth, direction_vs_bayes
     st = Study.from_yaml(ROOT / 'configs' / 'planted.yaml')
-    preds = pd.concat([r['predictions'] for k in range(st.config.splits.n_folds) for r in train_study(st, k, ['lightgbm', 'lstm']).values()])
+    preds = pd.concat([r['predictions'] for k in range(st.config.splits.n_folds) for r in train_study(st, k, ['lightgbm', 'lstm', 'nhits', 'patchtst']).values()])
     d = direction_vs_bayes(preds, synthetic_truth(st), 5).set_index('model')
     assert (d['ratio'] >= 0.9).all(), d
     assert ((d['hit_rate'] - 0.5) / (d['bayes'] - 0.5) >= 0.5).all(), d
