@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/windows.py
 	$(BIN)/python bench/tft.py
+	$(BIN)/python bench/train.py
 
 distclean:
 	rm -rf $(VENV) runs reports/*/ data/staged data/generated
