@@ -1,4 +1,4 @@
-"""Correctness against truth, at a size that does not fit the default run (about 20 min on 2 cores).
+"""Correctness against truth, at a size that does not fit the default run (three studies of about 11 min each on one core).
 
 Run with `TSRESEARCH_SLOW=1 .venv/bin/pytest tests/test_truth.py`: the placebo and planted studies
 and the constant-volatility iid placebo end to end, then (0) on the iid placebo no model's 3-class accuracy
@@ -25,14 +25,14 @@ def studies():
 def test_placebo_shows_no_edge(studies):
     s = studies['placebo_large']
     assert {b['basis'] for b in s['best']} == {'walk-forward'}, s['best']
-    assert all(b['dsr'] < 0.95 for b in s['best']), s['best']
+    assert all((b['dsr'] or 0) < 0.95 for b in s['best']), s['best']
     assert all(v == 'pass' for v in s['audit'].values()), s['audit']
 
 def test_iid_placebo_no_model_beats_majority(studies):
     # constant-volatility iid random walk: no model's 3-class test accuracy beats the majority rate by 3 standard errors
     from tsresearch.core import Study
     from tsresearch.reports import study_table
-    assert all(b['dsr'] < 0.95 for b in studies['placebo_iid']['best']), studies['placebo_iid']['best']
+    assert all((b['dsr'] or 0) < 0.95 for b in studies['placebo_iid']['best']), studies['placebo_iid']['best']
     st = Study.from_yaml(ROOT / 'configs' / 'placebo_iid.yaml')
     t = study_table(st, range(st.config.splits.n_folds)).dropna(subset=['accuracy'])
     g = t[~t.model.str.endswith('_permuted')].groupby(['model', 'horizon']).agg(acc=('accuracy', 'mean'), maj=('majority', 'mean'), n=('n', 'sum'))
