@@ -3,8 +3,10 @@
 Synthetic fold (`bench/windows.py`'s frames): 2 symbols x --rows rows, F observed features, K known covariates,
 labels at horizons 1, 5, 20; batches of 256 windows of L bars from `WindowSet.loader('train', shuffle=True)`.
 Per model (hidden --hidden, the models' default params), on --device (cpu, or cuda when there is one):
-- data: seconds per batch of the shuffled loader, plus the host-to-device copy on a GPU;
-- train: seconds per full step on an already gathered batch (forward, multi-task loss, backward, clipping, AdamW);
+- data: seconds per batch of the shuffled loader, plus the host-to-device copy on a GPU (windows stored as --dtype:
+  auto is what `window_study` picks, float16 on a GPU and float32 on a CPU);
+- train: seconds per full step on an already gathered batch (forward, multi-task loss, backward, clipping, AdamW;
+  under bf16 autocast on a GPU, as the Trainer's bf16-mixed precision runs it);
 - samples/s of training with the loader in the loop = 256 / (data + train), the data share of that time;
 - inference samples/s (forward only, eval mode); peak GPU memory on cuda.
 Medians over --steps steps after 2 warm-up steps. Run on one core: taskset -c 0 .venv/bin/python bench/train.py
@@ -30,13 +32,15 @@ def main():
     ap.add_argument('--hidden', type=int, default=64); ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu'); ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--models', default=None, help='comma-separated registry names (default: every deep model)')
+    ap.add_argument('--dtype', default='auto', choices=['auto', 'float32', 'float16'])
     a = ap.parse_args(); torch.set_num_threads(a.threads); dev = torch.device(a.device)
+    dtype = a.dtype if a.dtype != 'auto' else 'float16' if dev.type == 'cuda' else 'float32'
     m, lab, lc = frames(a.rows // 2, a.features, a.known)
-    ws = WindowSet(m, lab, lc, {'train': np.arange(len(m))}, lookback=a.lookback, horizons=HORIZONS)
+    ws = WindowSet(m, lab, lc, {'train': np.arange(len(m))}, lookback=a.lookback, horizons=HORIZONS, dtype=dtype)
     load_models()
     names = a.models.split(',') if a.models else [n for n, c in MODELS.items() if c.flags.get('torch')]
     print(f'{len(m):,} rows, F={ws.n_features}, K={ws.n_known}, L={a.lookback}, H={list(HORIZONS)}, batch 256, hidden {a.hidden}, '
-          f'device {dev}' + (f' ({torch.cuda.get_device_name(dev)})' if dev.type == 'cuda' else f', {a.threads} thread(s)'))
+          f'windows {dtype}, device {dev}' + (f' ({torch.cuda.get_device_name(dev)})' if dev.type == 'cuda' else f', {a.threads} thread(s)'))
     it = iter(ws.loader('train', shuffle=True, batch_size=256, seed=0)); next(it)
     def data():
         b = next(it)
@@ -53,12 +57,16 @@ def main():
         opt = torch.optim.AdamW(mod.parameters(), lr=1e-3); b = data()
         sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
         if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
+        amp = lambda: torch.autocast('cuda', torch.bfloat16, enabled=dev.type == 'cuda')
         def step():
-            loss = mod._loss(b)['loss']; opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(mod.parameters(), 1.0); opt.step(); sync()
+            with amp(): loss = mod._loss(b)['loss']
+            opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(mod.parameters(), 1.0); opt.step(); sync()
         mod.train(); step(); step(); t_train = timed(step, a.steps)
         mod.eval()
         with torch.no_grad():
-            def infer(): mod(b); sync()
+            def infer():
+                with amp(): mod(b)
+                sync()
             infer(); t_inf = timed(infer, a.steps)
         n_par = sum(p.numel() for p in mod.parameters())
         peak = f'  {torch.cuda.max_memory_allocated(dev) / 2**30:8.2f}' if dev.type == 'cuda' else ''

@@ -5,7 +5,8 @@
    - seed 001's `NHiTSDataset` as written (a `.iloc` window slice per sample, `.iloc` per label and weight,
      torch's default collate), and the fairer per-item path: only the window by `.iloc`, targets from numpy;
    - ours: `WindowSet.loader('train', shuffle=True)`, the whole batch dict (x, known, y, w, r, mask, last_y, row,
-     symbol), and the same in row order (evaluation loaders);
+     symbol), and the same in row order (evaluation loaders); with the arrays in float32 (CPU studies) and
+     float16 (`dtype='float16'`, what `window_study` uses on a GPU), plus the float32 cast a model then makes;
    - for scale: our `x` gather alone, and one contiguous copy of as many bytes as our batch holds, from memory not
      in cache (the memory-bandwidth ceiling of any loader that materialises shuffled batches).
 2. pytorch-forecasting's `TimeSeriesDataSet(...).to_dataloader(batch_size=256)` on --pf-rows rows (same F and K,
@@ -16,6 +17,7 @@ import argparse, itertools, os, resource, time, warnings
 import numpy as np, pandas as pd, torch
 from common import median_time
 from tsresearch.windows import WindowSet
+from tsresearch.models.base import float32_inputs
 
 L, B, HORIZONS = 128, 256, (1, 5, 20)
 
@@ -92,16 +94,25 @@ def main():
     r_iloc = rate(lambda: dl(IlocWindows(m[cols], anchors, ws.targets['y'], ws.targets['w'])), 20)
     r_ours = rate(lambda: ws.loader('train', shuffle=True, batch_size=B), a.batches)
     r_seq = rate(lambda: ws.loader('train', shuffle=False, batch_size=B), a.batches)
+    ws16 = WindowSet(m, lab, lc, {'train': np.arange(len(m))}, lookback=L, horizons=HORIZONS, dtype='float16')
+    r_16 = rate(lambda: ws16.loader('train', shuffle=True, batch_size=B), a.batches)
+    r_seq16 = rate(lambda: ws16.loader('train', shuffle=False, batch_size=B), a.batches)
+    b16 = next(iter(ws16.loader('train', shuffle=True, batch_size=B)))
+    def cast():
+        for _ in range(a.batches): float32_inputs(b16)
+    t_cast = cpu(cast)
+    r_cast = a.batches * B / t_cast
     rng = np.random.default_rng(1)
-    def x_only():
-        for _ in range(a.batches): ws._xw[rng.choice(anchors, B) - L + 1]
-    t_x = cpu(x_only)
-    b = next(iter(ws.loader('train', batch_size=B))); bb = sum(v.numel() * v.element_size() for v in b.values())
-    src = ws.X.reshape(-1).view(np.uint8); nblk = len(src) // bb
-    def copy_cold():   # a contiguous copy of the batch's bytes from a part of the array not read lately
-        for i in range(a.batches): src[(i * 7919 % nblk) * bb:(i * 7919 % nblk + 1) * bb].copy()
-    t_cp = cpu(copy_cold)
-    r_cp = a.batches * B / t_cp
+    def x_only(w):
+        for _ in range(a.batches): w._xw[rng.choice(anchors, B) - L + 1]
+    t_x, t_x16 = cpu(lambda: x_only(ws)), cpu(lambda: x_only(ws16))
+    nbytes_of = lambda b: sum(v.numel() * v.element_size() for v in b.values())
+    bb, bb16 = nbytes_of(next(iter(ws.loader('train', batch_size=B)))), nbytes_of(b16)
+    src = ws.X.reshape(-1).view(np.uint8)
+    def copy_cold(nb):   # a contiguous copy of a batch's bytes from a part of the array not read lately
+        nblk = len(src) // nb
+        for i in range(a.batches): src[(i * 7919 % nblk) * nb:(i * 7919 % nblk + 1) * nb].copy()
+    r_cp, r_cp16 = (a.batches * B / cpu(lambda: copy_cold(nb)) for nb in (bb, bb16))
     print(f'seed 001 Dataset as written:    {r_seed:12,.0f} samples/s   (.iloc window + 6 row .iloc per sample)')
     print(f'per-item .iloc window:          {r_iloc:12,.0f} samples/s   (only the window by .iloc, targets from numpy)')
     print(f'WindowSet, shuffled (training): {r_ours:12,.0f} samples/s   {r_ours / r_iloc:5.1f}x the .iloc window, '
@@ -110,8 +121,16 @@ def main():
     print(f'  x gather alone, shuffled:     {a.batches * B / t_x:12,.0f} samples/s')
     print(f'  contiguous copy, batch bytes: {r_cp:12,.0f} samples/s   (memory-bandwidth ceiling: one memcpy of as many bytes '
           f'from memory not in cache; shuffled loader at {r_ours / r_cp:.0%} of it)')
+    print(f'float16 arrays (GPU studies):')
+    print(f'WindowSet, shuffled (training): {r_16:12,.0f} samples/s   {r_16 / r_iloc:5.1f}x the .iloc window, {r_16 / r_ours:.2f}x float32')
+    print(f'WindowSet, row order (eval):    {r_seq16:12,.0f} samples/s   {r_seq16 / r_iloc:5.1f}x the .iloc window')
+    print(f'  x gather alone, shuffled:     {a.batches * B / t_x16:12,.0f} samples/s')
+    print(f'  contiguous copy, batch bytes: {r_cp16:12,.0f} samples/s   ({bb16 / 2**20:.1f} MiB; shuffled loader at {r_16 / r_cp16:.0%} of it)')
+    print(f'  float32 cast of x and known:  {r_cast:12,.0f} samples/s   (on a CPU the model pays it: loader + cast '
+          f'{1 / (1 / r_16 + 1 / r_cast):,.0f} samples/s; on a GPU the cast runs on the device)')
+
     print(f'peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB, load average {os.getloadavg()[0]:.1f}')
-    del seed_df, ws
+    del seed_df, ws, ws16
 
     warnings.filterwarnings('ignore')
     from pytorch_forecasting import TimeSeriesDataSet
