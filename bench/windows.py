@@ -8,7 +8,7 @@
      symbol), and the same in row order (evaluation loaders); with the arrays in float32 (CPU studies) and
      float16 (`dtype='float16'`, what `window_study` uses on a GPU), plus the float32 cast a model then makes;
    - for scale: our `x` gather alone, and one contiguous copy of as many bytes as our batch holds, from memory not
-     in cache (the memory-bandwidth ceiling of any loader that materialises shuffled batches).
+     in cache (the gather is memory-bound; it can beat this copy a little, as rows of a window share cache lines).
 2. pytorch-forecasting's `TimeSeriesDataSet(...).to_dataloader(batch_size=256)` on --pf-rows rows (same F and K,
    encoder L, decoder Hmax), against ours on the same rows.
 Run on one core: taskset -c 0 .venv/bin/python bench/windows.py [--rows 1000000] [--features 50] [--known 4] [--pf-rows 100000]
@@ -119,7 +119,7 @@ def main():
           f'{r_ours / r_seed:,.0f}x seed 001 ({bb / 2**20:.1f} MiB per batch, all keys)')
     print(f'WindowSet, row order (eval):    {r_seq:12,.0f} samples/s   {r_seq / r_iloc:5.1f}x the .iloc window')
     print(f'  x gather alone, shuffled:     {a.batches * B / t_x:12,.0f} samples/s')
-    print(f'  contiguous copy, batch bytes: {r_cp:12,.0f} samples/s   (memory-bandwidth ceiling: one memcpy of as many bytes '
+    print(f'  contiguous copy, batch bytes: {r_cp:12,.0f} samples/s   (for scale: one memcpy of as many bytes '
           f'from memory not in cache; shuffled loader at {r_ours / r_cp:.0%} of it)')
     print(f'float16 arrays (GPU studies):')
     print(f'WindowSet, shuffled (training): {r_16:12,.0f} samples/s   {r_16 / r_iloc:5.1f}x the .iloc window, {r_16 / r_ours:.2f}x float32')
