@@ -17,7 +17,7 @@ warnings.filterwarnings('ignore')
 from windows import frames, HORIZONS
 from tsresearch.core import ModelsConfig
 from tsresearch.models.base import ModelSpec, MODELS, load_models
-from tsresearch.windows import WindowSet
+from tsresearch.windows import WindowSet, window_dtype
 
 def timed(f, n):
     out = []
@@ -34,7 +34,7 @@ def main():
     ap.add_argument('--models', default=None, help='comma-separated registry names (default: every deep model)')
     ap.add_argument('--dtype', default='auto', choices=['auto', 'float32', 'float16'])
     a = ap.parse_args(); torch.set_num_threads(a.threads); dev = torch.device(a.device)
-    dtype = a.dtype if a.dtype != 'auto' else 'float16' if dev.type == 'cuda' else 'float32'
+    dtype = window_dtype(a.dtype, dev)
     m, lab, lc = frames(a.rows // 2, a.features, a.known)
     ws = WindowSet(m, lab, lc, {'train': np.arange(len(m))}, lookback=a.lookback, horizons=HORIZONS, dtype=dtype)
     load_models()
