@@ -165,6 +165,11 @@ def cpcv_paths(n_groups: int, n_test_groups: int) -> tuple[list[tuple[int, ...]]
     return splits, paths
 
 # %% ../nbs/04_splits.ipynb #c9e1e45e
+def _reach(lay: _Layout, a: int, b: int) -> int:
+    "Where a test window `[a, b]` (ticks) stops leaking: the latest `t1` of the samples starting in it, at least `b`."
+    inside = lay.sample & (lay.t0 >= a) & (lay.t0 <= b)
+    return int(lay.t1[inside].max(initial=b))
+
 def cpcv_splits(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[Fold]:
     "The C(N, k) combinatorial purged CV splits, purged and embargoed, each with its test groups and paths."
     cfg = cfg or SplitsConfig(scheme='cpcv'); N, K, E = cfg.cpcv_groups, cfg.cpcv_test_groups, cfg.embargo_bars
@@ -173,12 +178,13 @@ def cpcv_splits(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[F
     if n < N: raise ConfigError(f'splits.cpcv_groups: {n} timestamps cannot make {N} groups')
     edges = (np.arange(N + 1) * n) // N
     group = np.searchsorted(edges, lay.pos, 'right') - 1
-    after = [_zone(lay, int(edges[g + 1]), E, after=True) for g in range(N)] if E else None
+    ends = [_reach(lay, lay.u[edges[g]], lay.u[edges[g + 1] - 1]) for g in range(N)]   # test labels' last touch
+    after = [_zone(lay, int(np.searchsorted(lay.u, ends[g], 'right')), E, after=True) for g in range(N)] if E else None
     folds = []
     for k, (groups, path) in enumerate(zip(*cpcv_paths(N, K))):
         is_test = np.zeros(N, bool); is_test[list(groups)] = True
         test, cand = s & is_test[group], s & ~is_test[group]
-        hit = reduce(np.logical_or, ((lay.t0 <= lay.u[edges[g + 1] - 1]) & (lay.t1 >= lay.u[edges[g]]) for g in groups))
+        hit = reduce(np.logical_or, ((lay.t0 <= ends[g]) & (lay.t1 >= lay.u[edges[g]]) for g in groups))
         purged = cand & hit
         emb = cand & ~purged & reduce(np.logical_or, (after[g] for g in groups)) if E else np.zeros_like(s)
         train = cand & ~purged & ~emb
@@ -240,7 +246,8 @@ def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig 
         test = np.asarray(f.test, np.int64)
         inside = reduce(np.logical_or, [(lay.t0[test] >= lay.tick(a)) & (lay.t0[test] <= lay.tick(b)) for a, b in tw], np.zeros(len(test), bool))
         if (~inside).any(): raise LeakageError(f'fold {f.k}: test {_where(lay, test[~inside][0])} starts outside the test windows {tw}')
-        for part in ('train', 'val'): _check_overlap(f, lay, part, tw, 'test')
+        reach = [(a, lay.ts(_reach(lay, lay.tick(a), lay.tick(b)))) for a, b in tw]   # to the test labels' last touch
+        for part in ('train', 'val'): _check_overlap(f, lay, part, reach, 'test')
         _check_overlap(f, lay, 'train', vw, 'validation')
         if f.scheme == 'walk_forward':
             start = lay.tick(tw[0][0])
@@ -252,7 +259,7 @@ def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig 
                 for part in ('train', 'val'): _check_embargo(f, lay, part, at_test, False, E, 'test')
                 for a, _ in vw: _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(a))), False, E, 'validation')
         elif E:
-            for _, b in tw: _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(b), 'right')), True, E, 'test')
+            for _, b in reach: _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(b), 'right')), True, E, 'test')
 
 # %% ../nbs/04_splits.ipynb #71afb965
 def fold_frame(labels: pd.DataFrame, fold: Fold, parts=('train', 'val', 'test')) -> pd.DataFrame:
