@@ -678,5 +678,6 @@ d = { 'settings': { 'branch': 'main',
                                     'tsresearch.windows.eligible_anchors': ('windows.html#eligible_anchors', 'tsresearch/windows.py'),
                                     'tsresearch.windows.keep_batch': ('windows.html#keep_batch', 'tsresearch/windows.py'),
                                     'tsresearch.windows.row_targets': ('windows.html#row_targets', 'tsresearch/windows.py'),
+                                    'tsresearch.windows.training_decay': ('windows.html#training_decay', 'tsresearch/windows.py'),
                                     'tsresearch.windows.window_dtype': ('windows.html#window_dtype', 'tsresearch/windows.py'),
                                     'tsresearch.windows.window_study': ('windows.html#window_study', 'tsresearch/windows.py')}}}

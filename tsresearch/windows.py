@@ -12,14 +12,14 @@ import lightning as L
 from fastcore.basics import patch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .core import DataError, Study, select_device
+from .core import ConfigError, DataError, Study, select_device
 from .features import feature_groups
-from .labeling import segments
+from .labeling import segments, time_decay
 from .tokens import VOCAB_SIZE
 
 # %% auto #0
-__all__ = ['eligible_anchors', 'row_targets', 'WindowSet', 'WindowBatches', 'WindowDataset', 'keep_batch', 'WindowDataModule',
-           'window_dtype', 'window_study']
+__all__ = ['eligible_anchors', 'row_targets', 'training_decay', 'WindowSet', 'WindowBatches', 'WindowDataset', 'keep_batch',
+           'WindowDataModule', 'window_dtype', 'window_study']
 
 # %% ../nbs/05_windows.ipynb #9b524585
 def eligible_anchors(start, bad, lookback: int, filled=None) -> np.ndarray:
@@ -58,6 +58,19 @@ def row_targets(labels: pd.DataFrame, horizons, log_close) -> dict[str, np.ndarr
     dt = dict(y=np.int64, w=np.float32, r=np.float32, mask=bool, last_y=np.int64)
     return {k: np.ascontiguousarray(np.stack(v, 1), dt[k]) if v else np.zeros((N, 0), dt[k]) for k, v in out.items()}
 
+# %% ../nbs/05_windows.ipynb #53a590b8
+def training_decay(labels: pd.DataFrame, rows, horizons, last: float) -> np.ndarray:
+    "AFML 4.11 decay factors [len(rows), H] for training `rows`, per horizon over `uniq_h` in time order (newest 1)."
+    rows = np.asarray(rows, np.int64)
+    out = np.ones((len(rows), len(horizons)))
+    if last == 1 or not len(rows): return out
+    if not -1 < last <= 1: raise ConfigError(f'labels.weight_decay: must lie in (-1, 1], got {last}')
+    order = np.argsort(_ns(labels['timestamp'])[rows], kind='stable')
+    for j, h in enumerate(horizons):
+        if f'uniq_{h}' not in labels: raise DataError(f'labels have no uniq_{h} column for the time decay', column=f'uniq_{h}')
+        out[order, j] = time_decay(labels[f'uniq_{h}'].to_numpy(np.float64)[rows][order], last)
+    return out
+
 # %% ../nbs/05_windows.ipynb #d40b060b
 def _stored(matrix: pd.DataFrame, cols, dtype) -> np.ndarray:
     "`matrix[cols]` as one C-contiguous array of `dtype`; a finite value that float16 cannot hold is a `DataError`."
@@ -72,7 +85,8 @@ def _stored(matrix: pd.DataFrame, cols, dtype) -> np.ndarray:
 class WindowSet:
     "One fold's feature matrix as contiguous arrays plus its anchor rows per part; batches by index arithmetic."
     def __init__(self, matrix: pd.DataFrame, labels: pd.DataFrame, log_close, parts, lookback: int = 128,
-                 horizons=None, exclude_filled: bool = True, max_train_windows: int | None = None, dtype: str = 'float32'):
+                 horizons=None, exclude_filled: bool = True, max_train_windows: int | None = None, dtype: str = 'float32',
+                 weight_decay: float = 1.0):
         if len(matrix) != len(labels) or not (matrix['symbol'].to_numpy() == labels['symbol'].to_numpy()).all() \
                 or not (_ns(matrix['timestamp']) == _ns(labels['timestamp'])).all():
             raise DataError('the fold matrix and the labels frame must hold the same rows in the same order (symbol, timestamp)')
@@ -93,6 +107,9 @@ class WindowSet:
         if self.token is not None and len(self.token) and not (0 <= self.token.min() and self.token.max() < VOCAB_SIZE):
             raise DataError(f'token ids must lie in [0, {VOCAB_SIZE})', column='token')
         self.trec = _records(row_targets(labels, self.horizons, log_close))
+        if weight_decay != 1 and 'train' in parts:   # AFML 4.11, relative to this fold's training window
+            tr = np.unique(np.asarray(parts['train'], np.int64))
+            self.trec['w'][tr] *= training_decay(labels, tr, self.horizons, weight_decay)
         ok = eligible_anchors(first, ~np.isfinite(self.X).all(1), self.lookback,
                               matrix['is_filled'].to_numpy(bool) if exclude_filled else None)
         self.anchors = {p: self._anchors(np.asarray(r, np.int64), ok, p == 'train', max_train_windows) for p, r in parts.items()}
@@ -250,5 +267,5 @@ def window_study(study: Study, fold: int, lookback: int | None = None, batch_siz
     device = select_device(rt.device, rt.threads)
     ws = WindowSet(fold_matrix(study, fold), label_study(study), feature_study(study)['log_close'].to_numpy(), split_study(study)[fold],
                    lookback or cfg.lookback, study.config.labels.horizons, cfg.exclude_filled, cfg.max_train_windows,
-                   window_dtype(cfg.window_dtype, device))
+                   window_dtype(cfg.window_dtype, device), study.config.labels.weight_decay)
     return WindowDataModule(ws, batch_size or cfg.batch_size, rt.seed, device)
