@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 from scipy.signal import oaconvolve
 
-from .core import ConfigError, DataError, FeaturesConfig, Study, code_hash
+from .core import ConfigError, DataError, FeaturesConfig, Study, code_hash, get_logger
 from .labeling import segments, _njit
 
 # %% auto #0
-__all__ = ['META', 'symbol_blocks', 'volatility_features', 'oscillator_features', 'price_features', 'calendar_features',
-           'feature_groups', 'build_features', 'check_causal', 'ffd_weights', 'frac_diff_ffd', 'min_ffd_d',
-           'fit_regime_hmm', 'hmm_filter', 'fit_scaler', 'apply_scaler', 'select_features', 'fit_fold_features',
-           'transform_fold', 'feature_study', 'fold_feature_study', 'fold_matrix']
+__all__ = ['META', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features', 'price_features',
+           'calendar_features', 'feature_groups', 'build_features', 'check_causal', 'ffd_weights', 'frac_diff_ffd',
+           'min_ffd_d', 'fit_regime_hmm', 'hmm_filter', 'fit_scaler', 'apply_scaler', 'select_features',
+           'fit_fold_features', 'transform_fold', 'feature_study', 'fold_feature_study', 'fold_matrix']
 
 # %% ../nbs/03_features.ipynb #dc5671ee
 def symbol_blocks(symbols) -> list[tuple[str, slice]]:
@@ -247,10 +247,13 @@ def fit_scaler(frame: pd.DataFrame, cols: list[str], train_rows, kind: str = 'ro
     scale = scale.where(scale > 0, 1.0).fillna(1.0)
     return {s: {c: [float(center.loc[s, c]), float(scale.loc[s, c])] for c in cols} for s in center.index}
 
-def apply_scaler(frame: pd.DataFrame, params: dict, clip: float = 10.0) -> pd.DataFrame:
-    "Scale each symbol's columns with its fitted parameters; a symbol without parameters is an error."
+def apply_scaler(frame: pd.DataFrame, params: dict, clip: float = 10.0, missing: str = 'raise') -> pd.DataFrame:
+    "Scale each symbol's columns with its fitted parameters; a symbol without them is an error (or NaN: `missing='nan'`)."
     out = frame.copy(); cols = list(next(iter(params.values())))
     for sym, sl in symbol_blocks(frame['symbol'].to_numpy()):
+        if sym not in params and missing == 'nan':
+            out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.nan
+            continue
         if sym not in params: raise DataError(f'no scaler parameters for symbol {sym!r} (absent from the training window)', column='symbol')
         c, s = np.array([params[sym][k] for k in cols]).T
         out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.clip((frame[cols].iloc[sl].to_numpy(float) - c) / s, -clip, clip).astype(np.float32)
@@ -286,30 +289,55 @@ def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFra
     out = raw.copy(); first = np.r_[True, raw['symbol'].to_numpy()[1:] != raw['symbol'].to_numpy()[:-1]]
     if cfg.ffd:
         ffd = np.full(len(raw), np.nan)
-        for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):
-            ffd[sl] = frac_diff_ffd(raw['log_close'].to_numpy()[sl], params['ffd_d'][sym], cfg.ffd_threshold)
+        for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):   # a symbol without a fitted d stays NaN
+            if sym in params['ffd_d']: ffd[sl] = frac_diff_ffd(raw['log_close'].to_numpy()[sl], params['ffd_d'][sym], cfg.ffd_threshold)
         out['ffd'] = ffd.astype(np.float32)
     if cfg.hmm_states:
         X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}'); P = np.full((len(raw), cfg.hmm_states), np.nan)
         for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):
-            P[sl] = hmm_filter(X[sl], params['hmm'][sym], first[sl])
+            if sym in params['hmm']: P[sl] = hmm_filter(X[sl], params['hmm'][sym], first[sl])
         for s in range(cfg.hmm_states): out[f'regime_{s}'] = P[:, s].astype(np.float32)
     return out
 
 # %% ../nbs/03_features.ipynb #e747de41
+WARMUP_WARN = 0.2   # warn when a used symbol's warm-up leaves more than this share of its training bars without features
+
+def _fit_symbol(p: dict, sym: str, lc, X, train, fit, cfg: FeaturesConfig, seed: int) -> str:
+    "Fit `sym`'s FFD order and HMM into `p` from its training rows (`fit`: without filled bars); '' or why it is not used."
+    if not len(fit): return 'absent from the training window (no bar before it ends)'
+    if np.ptp(lc[fit]) == 0: return 'zero volatility: constant price, no labels'
+    try:
+        if cfg.ffd: d, tab = min_ffd_d(lc[train], cfg.ffd_threshold, cfg.ffd_pvalue)
+        hmm = fit_regime_hmm(X[fit], cfg.hmm_states, seed) if cfg.hmm_states else None
+    except DataError as e: return f'too short for the warm-up: {e.detail}'
+    if cfg.ffd: p['ffd_d'][sym], p['ffd_table'][sym] = d, tab.to_dict('list')
+    if cfg.hmm_states: p['hmm'][sym] = hmm
+    return ''
+
+def _usability(der: pd.DataFrame, labels: pd.DataFrame, fit, why: dict, cols, p: dict, cfg) -> pd.DataFrame:
+    "Per symbol: used or why not, training bars, labelled training bars, share of training bars without complete features."
+    syms = der['symbol'].to_numpy()
+    labelled = labels[[c for c in labels.columns if c.startswith('label_')]].notna().any(axis=1).to_numpy()
+    bad = ~np.isfinite(der[cols].to_numpy(float)).all(1)
+    rows = []
+    for sym, reason in why.items():
+        f = fit[syms[fit] == sym]; d = p['ffd_d'].get(sym)
+        rows.append({'symbol': sym, 'used': not reason, 'reason': reason, 'train_bars': len(f), 'labelled': int(labelled[f].sum()),
+                     'warmup_share': None if reason else round(float(bad[f].mean()), 4),
+                     'ffd_width': len(ffd_weights(d, cfg.ffd_threshold)) if d is not None else None})
+    return pd.DataFrame(rows).astype(object).replace({np.nan: None})   # JSON: null, not NaN
+
+# %% ../nbs/03_features.ipynb #5d2d0c30
 def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: FeaturesConfig, seed: int = 0) -> dict:
-    "Fit FFD d, regime HMMs, scaler and feature selection on the training rows; JSON-able parameters."
+    "Fit FFD d, regime HMMs, scaler and feature selection on the usable symbols' training rows; JSON-able parameters."
     train = np.sort(np.asarray(train_rows)); fit = train[~raw['is_filled'].to_numpy(bool)[train]]
     p: dict = {'ffd_d': {}, 'ffd_table': {}, 'hmm': {}}
-    syms = raw['symbol'].to_numpy()
+    syms, lc = raw['symbol'].to_numpy(), raw['log_close'].to_numpy()
     X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}') if cfg.hmm_states else None
-    for sym in pd.unique(syms[fit]):
-        rows = fit[syms[fit] == sym]
-        if cfg.ffd:
-            d, tab = min_ffd_d(raw['log_close'].to_numpy()[train[syms[train] == sym]], cfg.ffd_threshold, cfg.ffd_pvalue)
-            p['ffd_d'][sym], p['ffd_table'][sym] = d, tab.to_dict('list')
-        if cfg.hmm_states:
-            p['hmm'][sym] = fit_regime_hmm(X[rows], cfg.hmm_states, seed)
+    why = {sym: _fit_symbol(p, sym, lc, X, train[syms[train] == sym], fit[syms[fit] == sym], cfg, seed) for sym in pd.unique(syms)}
+    used = [s for s, w in why.items() if not w]
+    if not used: raise DataError('no usable symbol in the training window: ' + '; '.join(f'{s}: {w}' for s, w in why.items()))
+    all_fit, fit = fit, fit[np.isin(syms[fit], used)]
     der = _derived(raw, p, cfg)
     g = feature_groups(der); num = [c for c in g['numeric'] if not c.startswith('regime_')]
     p['scaler'] = fit_scaler(der, num, fit, cfg.scaler)
@@ -318,11 +346,16 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
     p['selected'], tab = select_features(sc[num], labels.iloc[fit][ycols], cfg.top_k, cfg.corr_threshold, seed)
     p['selection'] = tab.to_dict('list')
     p['columns'] = p['selected'] + [c for c in g['numeric'] if c.startswith('regime_')] + g['known'] + g['categorical']
+    use = _usability(der, labels, all_fit, why, [c for c in p['columns'] if c in g['numeric']], p, cfg)
+    p['usability'] = use.to_dict('list')
+    p['warnings'] = [f'{r.symbol}: warm-up leaves {r.warmup_share:.0%} of its {r.train_bars} training bars without complete features'
+                     + (f' (FFD window {r.ffd_width} bars)' if 'ffd' in p['selected'] else '') for r in use[use.used].itertuples() if r.warmup_share > WARMUP_WARN]
+    for w in p['warnings']: get_logger().warning(w)
     return p
 
 def transform_fold(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFrame:
     "The fold's model matrix: symbol, timestamp, is_filled and the fitted columns, scaled with training statistics."
-    der = apply_scaler(_derived(raw, params, cfg), params['scaler'])
+    der = apply_scaler(_derived(raw, params, cfg), params['scaler'], missing='nan')   # unused symbols: NaN, no windows
     return der[['symbol', 'timestamp', 'is_filled'] + params['columns']]
 
 # %% ../nbs/03_features.ipynb #8cf2ffaf

@@ -12,8 +12,9 @@ import numba
 from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, code_hash
 
 # %% auto #0
-__all__ = ['segments', 'volatility', 'time_decay', 'triple_barrier_labels', 'meta_labels', 'class_balance', 'bars_before',
-           'label_shares', 'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure', 'label_study']
+__all__ = ['segments', 'volatility', 'time_decay', 'triple_barrier_labels', 'meta_labels', 'class_balance', 'label_coverage',
+           'bars_before', 'label_shares', 'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure',
+           'label_study']
 
 # %% ../nbs/02_labeling.ipynb #ae44871e
 def _njit(f):
@@ -176,6 +177,27 @@ def class_balance(labels: pd.DataFrame, horizons) -> pd.DataFrame:
                          **{f'share_{k:+d}': round(float((v == k).mean()) if len(v) else np.nan, 4) for k in (-1, 0, 1)}})
     return pd.DataFrame(rows).set_index(['symbol', 'horizon'])
 
+# %% ../nbs/02_labeling.ipynb #334e1f38
+def label_coverage(labels: pd.DataFrame, cfg: LabelsConfig) -> pd.DataFrame:
+    "Per symbol: bars, bars labelled at some horizon, and why a symbol has no label ('' when it has some)."
+    lab = labels[[f'label_{h}' for h in cfg.horizons]].notna().any(axis=1).to_numpy()
+    rows = []
+    for sym in pd.unique(labels['symbol']):
+        m = (labels['symbol'] == sym).to_numpy(); vol = labels['vol'].to_numpy(float)[m]; vol = vol[np.isfinite(vol)]
+        why = ('' if lab[m].any() else
+               f'shorter than the volatility warm-up ({m.sum()} bars, labels.vol_min_periods={cfg.vol_min_periods})' if not len(vol)
+               else 'zero volatility: no labels (the price never moves)' if vol.max() == 0
+               else f'too short for the shortest horizon ({min(cfg.horizons)} bars) after the volatility warm-up')
+        rows.append({'symbol': sym, 'bars': int(m.sum()), 'labelled': int(lab[m].sum()), 'reason': why})
+    return pd.DataFrame(rows).set_index('symbol')
+
+def _require_labels(labels: pd.DataFrame, cfg: LabelsConfig) -> pd.DataFrame:
+    "The labels, or a `DataError` giving each symbol's reason when no symbol has any."
+    cov = label_coverage(labels, cfg)
+    if not (cov['labelled'] > 0).any():
+        raise DataError('no symbol has a label: ' + '; '.join(f'{s}: {w}' for s, w in cov['reason'].items()), column='close')
+    return labels
+
 # %% ../nbs/02_labeling.ipynb #39239dc8
 def _naive_utc(x):
     "Timestamps (index or scalar) as tz-naive UTC, so that tz-aware and naive values compare."
@@ -278,4 +300,5 @@ def label_study(study: Study) -> pd.DataFrame:
                             config_keys=keys, inputs={**inputs, 'seed': str(seed)})
         cfg = cfg.model_copy(update={'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult']})
         inputs = {**inputs, 'barrier_search': study.input_hash('labels', 'barrier_search')}
-    return study.cached('labels', lambda: triple_barrier_labels(bars, cfg), name='labels', config_keys=keys, inputs=inputs)
+    return study.cached('labels', lambda: _require_labels(triple_barrier_labels(bars, cfg), cfg), name='labels', config_keys=keys,
+                        inputs=inputs)
