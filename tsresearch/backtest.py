@@ -319,7 +319,9 @@ def backtest_study(study: Study, fold: int) -> dict[str, pd.DataFrame]:
     from tsresearch.ingest import ingest_study
     cfg = study.config
     get_logger().info(f'{cfg.name}: fold {fold}: backtesting {preds.model.nunique()} models')
-    out = backtest_predictions(preds, ingest_study(study)[0], cfg.backtest, cfg.labels.pt_mult / cfg.labels.sl_mult)
+    from tsresearch.labeling import barrier_defaults   # unset multipliers are chosen by bar size
+    bars = ingest_study(study)[0]; lab = barrier_defaults(cfg.labels, bars)
+    out = backtest_predictions(preds, bars, cfg.backtest, lab.pt_mult / lab.sl_mult)
     for n in names: study.save('backtest', out[n], n, fold, _CONFIG_KEYS, inputs)
     return out
 

@@ -77,8 +77,8 @@ class BarrierSearchConfig(Section):
 
 class LabelsConfig(Section):
     horizons: list[int] = [1, 5, 20]
-    pt_mult: float = Field(2.0, gt=0)     # profit-taking barrier, multiples of volatility
-    sl_mult: float = Field(2.0, gt=0)     # stop-loss barrier
+    pt_mult: float | None = Field(None, gt=0)   # profit-taking barrier, multiples of volatility (None: 2 intraday, 1 daily; 02_labeling)
+    sl_mult: float | None = Field(None, gt=0)   # stop-loss barrier (None: as pt_mult)
     vol: Literal['ewma', 'atr'] = 'ewma'  # volatility estimate known at the event time
     vol_span: int = Field(100, ge=2)      # EWMA span (or ATR window) in bars
     vol_min_periods: int = Field(20, ge=1)
@@ -105,7 +105,7 @@ class FeaturesConfig(Section):
     stochastic_window: int = Field(14, ge=2)
     zscore_window: int = Field(50, ge=2)  # volume z-score and rolling skew
     ffd: bool = True                      # fractionally differentiated log close, d chosen on the training window
-    ffd_threshold: float = Field(1e-4, gt=0, lt=1)  # drop FFD weights below this (fixed window width)
+    ffd_threshold: float | None = Field(None, gt=0, lt=1)  # drop FFD weights below this (None: 1e-4 intraday, 1e-3 daily; 03_features)
     ffd_pvalue: float = Field(0.05, gt=0, lt=1)     # ADF p-value the chosen d must pass
     hmm_states: int = Field(3, ge=0)      # Gaussian HMM regimes, forward-filtered (0 = off)
     calendar: bool = True                 # Fourier time-of-day / day-of-week terms and session flags

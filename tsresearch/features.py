@@ -10,13 +10,14 @@ import pandas as pd
 from scipy.signal import oaconvolve
 
 from .core import ConfigError, DataError, FeaturesConfig, Study, code_hash, get_logger
-from .labeling import segments, _njit
+from .labeling import coarse_bars, segments, _njit
 
 # %% auto #0
-__all__ = ['META', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features', 'price_features',
-           'calendar_features', 'feature_groups', 'build_features', 'check_causal', 'ffd_weights', 'frac_diff_ffd',
-           'min_ffd_d', 'fit_regime_hmm', 'hmm_filter', 'fit_scaler', 'apply_scaler', 'select_features',
-           'fit_fold_features', 'transform_fold', 'feature_study', 'fold_feature_study', 'fold_matrix']
+__all__ = ['META', 'FFD_THRESHOLDS', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features',
+           'price_features', 'calendar_features', 'feature_groups', 'build_features', 'check_causal', 'ffd_weights',
+           'frac_diff_ffd', 'min_ffd_d', 'ffd_defaults', 'fit_regime_hmm', 'hmm_filter', 'fit_scaler', 'apply_scaler',
+           'select_features', 'fit_fold_features', 'transform_fold', 'feature_study', 'fold_feature_study',
+           'fold_matrix']
 
 # %% ../nbs/03_features.ipynb #dc5671ee
 def symbol_blocks(symbols) -> list[tuple[str, slice]]:
@@ -197,6 +198,15 @@ def min_ffd_d(x_train, threshold: float = 1e-4, pvalue: float = 0.05, step: floa
     if not rows: raise DataError(f'too few training bars ({len(x)}) for an ADF test of the FFD series', column='log_close')
     return 1.0, pd.DataFrame(rows)
 
+# %% ../nbs/03_features.ipynb #d379d3f7
+FFD_THRESHOLDS = {'intraday': 1e-4, 'daily': 1e-3}   # features.ffd_threshold when unset
+
+def ffd_defaults(cfg: FeaturesConfig, raw: pd.DataFrame) -> FeaturesConfig:
+    "`cfg` with an unset `ffd_threshold` chosen by bar size (`FFD_THRESHOLDS`)."
+    if cfg.ffd_threshold is not None: return cfg
+    daily = coarse_bars(raw['timestamp'], raw['symbol'])
+    return cfg.model_copy(update={'ffd_threshold': FFD_THRESHOLDS['daily' if daily else 'intraday']})
+
 # %% ../nbs/03_features.ipynb #c1fbc102
 def _hmm_inputs(frame: pd.DataFrame, vol_col: str) -> np.ndarray:
     r = np.r_[np.nan, np.diff(frame['log_close'].to_numpy(float))]
@@ -330,6 +340,7 @@ def _usability(der: pd.DataFrame, labels: pd.DataFrame, fit, why: dict, cols, p:
 # %% ../nbs/03_features.ipynb #5d2d0c30
 def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: FeaturesConfig, seed: int = 0) -> dict:
     "Fit FFD d, regime HMMs, scaler and feature selection on the usable symbols' training rows; JSON-able parameters."
+    cfg = ffd_defaults(cfg, raw)
     train = np.sort(np.asarray(train_rows)); fit = train[~raw['is_filled'].to_numpy(bool)[train]]
     p: dict = {'ffd_d': {}, 'ffd_table': {}, 'hmm': {}}
     syms, lc = raw['symbol'].to_numpy(), raw['log_close'].to_numpy()
@@ -355,6 +366,7 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
 
 def transform_fold(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFrame:
     "The fold's model matrix: symbol, timestamp, is_filled and the fitted columns, scaled with training statistics."
+    cfg = ffd_defaults(cfg, raw)
     der = apply_scaler(_derived(raw, params, cfg), params['scaler'], missing='nan')   # unused symbols: NaN, no windows
     return der[['symbol', 'timestamp', 'is_filled'] + params['columns']]
 

@@ -12,9 +12,9 @@ import numba
 from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, code_hash
 
 # %% auto #0
-__all__ = ['segments', 'volatility', 'time_decay', 'triple_barrier_labels', 'meta_labels', 'class_balance', 'label_coverage',
-           'bars_before', 'label_shares', 'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure',
-           'label_study']
+__all__ = ['COARSE_SPACING', 'BARRIER_DEFAULTS', 'segments', 'volatility', 'time_decay', 'coarse_bars', 'barrier_defaults',
+           'triple_barrier_labels', 'meta_labels', 'class_balance', 'label_coverage', 'bars_before', 'label_shares',
+           'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure', 'label_study']
 
 # %% ../nbs/02_labeling.ipynb #ae44871e
 def _njit(f):
@@ -123,6 +123,24 @@ def time_decay(uniqueness: np.ndarray, last: float = 1.0) -> np.ndarray:
     const = 1 - slope * x[-1]
     return np.clip(const + slope * x, 0, None)
 
+# %% ../nbs/02_labeling.ipynb #e983d795
+COARSE_SPACING = pd.Timedelta('20h')   # median bar spacing from which bars count as daily (or coarser)
+BARRIER_DEFAULTS = {'intraday': 2.0, 'daily': 1.0}   # pt_mult = sl_mult when unset
+
+def coarse_bars(timestamps, symbols=None) -> bool:
+    "True for daily or coarser bars: the median spacing of consecutive timestamps (within each symbol) is 20 hours or more."
+    t = pd.DatetimeIndex(timestamps).as_unit('ns').asi8
+    gap = np.diff(t)
+    if symbols is not None: gap = gap[np.asarray(symbols)[1:] == np.asarray(symbols)[:-1]]
+    return bool(len(gap)) and np.median(gap) >= COARSE_SPACING.value
+
+def barrier_defaults(cfg: LabelsConfig, bars: pd.DataFrame) -> LabelsConfig:
+    "`cfg` with an unset `pt_mult`/`sl_mult` chosen by bar size (`BARRIER_DEFAULTS`); bars without timestamps count as intraday."
+    unset = [k for k in ('pt_mult', 'sl_mult') if getattr(cfg, k) is None]
+    if not unset: return cfg
+    daily = 'timestamp' in bars and coarse_bars(bars['timestamp'], bars['symbol'])
+    return cfg.model_copy(update={k: BARRIER_DEFAULTS['daily' if daily else 'intraday'] for k in unset})
+
 # %% ../nbs/02_labeling.ipynb #b47984c2
 def _int8(values, missing) -> pd.arrays.IntegerArray:
     "Nullable Int8 array from numbers and a missing mask, without object arrays."
@@ -135,7 +153,7 @@ def _barrier_kernel(o, h, l, c, vol, seg_end, side, H, cfg: LabelsConfig):
 
 def triple_barrier_labels(bars: pd.DataFrame, cfg: LabelsConfig | None = None, side=None) -> pd.DataFrame:
     "Triple-barrier labels, touch times, returns, barriers and AFML weights for every horizon."
-    cfg = cfg or LabelsConfig()
+    cfg = barrier_defaults(cfg or LabelsConfig(), bars)
     start, end = segments(bars['symbol'])
     vol = volatility(bars, cfg.vol, cfg.vol_span, cfg.vol_min_periods)
     sd = np.ones(len(bars), np.int64) if side is None else np.nan_to_num(np.asarray(side, float)).astype(np.int64)
@@ -241,6 +259,7 @@ def search_barriers(bars: pd.DataFrame, cfg: LabelsConfig, train_end, seed: int 
     "TPE search of `pt_mult`/`sl_mult` maximising label balance on the events complete before `train_end`."
     import optuna
     s = cfg.search or BarrierSearchConfig()
+    cfg = barrier_defaults(cfg, bars)   # the event count below needs some multipliers (any: it does not depend on them)
     ranges = _search_ranges(s)
     train = bars_before(bars, train_end)
     if train.empty: raise DataError(f'no bars before train_end {train_end}', column='timestamp')
