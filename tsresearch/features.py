@@ -10,14 +10,14 @@ import pandas as pd
 from scipy.signal import oaconvolve
 
 from .core import ConfigError, DataError, FeaturesConfig, Study, code_hash, get_logger
-from .labeling import coarse_bars, segments, _njit
+from .labeling import COARSE_SPACING, coarse_bars, segments, _njit
 
 # %% auto #0
 __all__ = ['META', 'FFD_THRESHOLDS', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features',
-           'price_features', 'calendar_features', 'feature_groups', 'build_features', 'check_causal', 'ffd_weights',
-           'frac_diff_ffd', 'min_ffd_d', 'ffd_defaults', 'fit_regime_hmm', 'hmm_filter', 'fit_scaler', 'apply_scaler',
-           'select_features', 'fit_fold_features', 'transform_fold', 'feature_study', 'fold_feature_study',
-           'fold_matrix']
+           'price_features', 'session_date_features', 'calendar_features', 'feature_groups', 'build_features',
+           'check_causal', 'ffd_weights', 'frac_diff_ffd', 'min_ffd_d', 'ffd_defaults', 'fit_regime_hmm', 'hmm_filter',
+           'fit_scaler', 'apply_scaler', 'select_features', 'fit_fold_features', 'transform_fold', 'feature_study',
+           'fold_feature_study', 'fold_matrix']
 
 # %% ../nbs/03_features.ipynb #dc5671ee
 def symbol_blocks(symbols) -> list[tuple[str, slice]]:
@@ -88,11 +88,50 @@ def price_features(o, h, l, c, v, cfg: FeaturesConfig) -> dict[str, np.ndarray]:
     out[f'skew_{w}'] = np.where(warm | ~np.isnan(sk), sk, 0.)   # a flat window has no skew: 0, not NaN
     return out
 
+# %% ../nbs/03_features.ipynb #6c5c8729
+def _coarse_freq(ts: pd.DatetimeIndex, freq: str | None) -> bool:
+    "Daily or coarser bars: by `freq` when known, else by the timestamps' spacing."
+    from tsresearch.calendars import is_daily, parse_freq
+    if not freq: return coarse_bars(ts)
+    if is_daily(freq): return True
+    try: return parse_freq(freq) >= COARSE_SPACING
+    except ConfigError: return True   # calendar offsets (weeks, months) have no fixed length: all coarser than a day
+
+def _session_days(calendar: str | None, start, end) -> pd.DatetimeIndex:
+    "Session dates (naive) of `calendar` within [start, end], or the weekdays without a calendar."
+    from tsresearch.calendars import session_table
+    if not calendar: return pd.bdate_range(start, end)
+    sch = session_table(calendar, pd.Timestamp(start, tz='UTC'), pd.Timestamp(end, tz='UTC'))
+    return pd.DatetimeIndex(sch.index).tz_localize(None).normalize()
+
+def session_date_features(ts, calendar: str | None = None) -> dict[str, np.ndarray]:
+    "Known-future terms of daily bars from their session dates: day of week, month, turn of month, holiday proximity."
+    days = pd.DatetimeIndex(ts)
+    days = (days.tz_convert('UTC').tz_localize(None) if days.tz is not None else days).normalize()
+    dow, moy = days.day_of_week.to_numpy() / 7, (days.month.to_numpy() - 1) / 12
+    out = {f'{f}_{k}_{n}': fn(2 * np.pi * n * x) for k, x, ns in (('dow', dow, (1, 2)), ('moy', moy, (1,)))
+           for n in ns for f, fn in (('sin', np.sin), ('cos', np.cos))}
+    if not len(days): return out
+    sess = _session_days(calendar, days.min() - pd.Timedelta(days=40), days.max() + pd.Timedelta(days=40))
+    i = np.clip(np.searchsorted(sess, days), 0, len(sess) - 1)
+    month = (sess.year * 12 + sess.month).to_numpy()
+    first, last = np.searchsorted(month, month[i], 'left'), np.searchsorted(month, month[i], 'right') - 1
+    out['session_month_start'], out['session_month_end'] = np.minimum(i - first, 5) / 5, np.minimum(last - i, 5) / 5
+    if calendar and calendar != '24/7':
+        week = pd.bdate_range(sess[0], sess[-1]); hol = week[~week.isin(sess)].as_unit('ns').asi8
+        d, day = days.as_unit('ns').asi8, 86_400 * 10**9
+        j = np.searchsorted(hol, d)
+        ahead = np.where(j < len(hol), (hol[np.minimum(j, len(hol) - 1)] - d) / day, np.inf) if len(hol) else np.full(len(d), np.inf)
+        since = np.where(j > 0, (d - hol[np.maximum(j - 1, 0)]) / day, np.inf) if len(hol) else np.full(len(d), np.inf)
+        out['session_to_holiday'], out['session_after_holiday'] = np.minimum(ahead, 7) / 7, np.minimum(since, 7) / 7
+    return out
+
 # %% ../nbs/03_features.ipynb #3992d37f
 def calendar_features(ts: pd.DatetimeIndex, calendar: str | None = None, freq: str | None = None) -> dict[str, np.ndarray]:
     "Fourier time-of-day/day-of-week terms and session or funding position, from timestamps only."
     from tsresearch.calendars import get_calendar, session_table, parse_freq
     ts = pd.DatetimeIndex(ts)
+    if _coarse_freq(ts, freq): return session_date_features(ts, calendar)   # daily and coarser: the session date only
     local = ts.tz_convert(get_calendar(calendar, ts[0], ts[-1]).tz) if calendar and len(ts) else ts
     tod = (local.hour * 60 + local.minute + local.second / 60).to_numpy() / 1440
     dow = (local.day_of_week.to_numpy() + tod) / 7
@@ -312,10 +351,11 @@ def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFra
 # %% ../nbs/03_features.ipynb #e747de41
 WARMUP_WARN = 0.2   # warn when a used symbol's warm-up leaves more than this share of its training bars without features
 
-def _fit_symbol(p: dict, sym: str, lc, X, train, fit, cfg: FeaturesConfig, seed: int) -> str:
-    "Fit `sym`'s FFD order and HMM into `p` from its training rows (`fit`: without filled bars); '' or why it is not used."
-    if not len(fit): return 'absent from the training window (no bar before it ends)'
-    if np.ptp(lc[fit]) == 0: return 'zero volatility: constant price, no labels'
+def _fit_symbol(p: dict, sym: str, lc, X, train, fit, seen, cfg: FeaturesConfig, seed: int) -> str:
+    "Fit `sym`'s FFD order and HMM into `p` from its training rows (`fit`: no filled bars; `seen`: all its bars until then); '' or why not."
+    if not len(seen): return 'absent from the training window (listed after it ends)'
+    if np.ptp(lc[fit if len(fit) else seen]) == 0: return 'zero volatility: constant price, no labels'
+    if not len(fit): return f'no labelled bar in the training window ({len(seen)} bars: shorter than the volatility warm-up and horizon)'
     try:
         if cfg.ffd: d, tab = min_ffd_d(lc[train], cfg.ffd_threshold, cfg.ffd_pvalue)
         hmm = fit_regime_hmm(X[fit], cfg.hmm_states, seed) if cfg.hmm_states else None
@@ -345,7 +385,9 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
     p: dict = {'ffd_d': {}, 'ffd_table': {}, 'hmm': {}}
     syms, lc = raw['symbol'].to_numpy(), raw['log_close'].to_numpy()
     X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}') if cfg.hmm_states else None
-    why = {sym: _fit_symbol(p, sym, lc, X, train[syms[train] == sym], fit[syms[fit] == sym], cfg, seed) for sym in pd.unique(syms)}
+    seen = raw['timestamp'].to_numpy() <= raw['timestamp'].to_numpy()[train].max() if len(train) else np.zeros(len(raw), bool)
+    why = {sym: _fit_symbol(p, sym, lc, X, train[syms[train] == sym], fit[syms[fit] == sym], np.flatnonzero(seen & (syms == sym)), cfg, seed)
+           for sym in pd.unique(syms)}
     used = [s for s, w in why.items() if not w]
     if not used: raise DataError('no usable symbol in the training window: ' + '; '.join(f'{s}: {w}' for s, w in why.items()))
     all_fit, fit = fit, fit[np.isin(syms[fit], used)]
@@ -360,7 +402,7 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
     use = _usability(der, labels, all_fit, why, [c for c in p['columns'] if c in g['numeric']], p, cfg)
     p['usability'] = use.to_dict('list')
     p['warnings'] = [f'{r.symbol}: warm-up leaves {r.warmup_share:.0%} of its {r.train_bars} training bars without complete features'
-                     + (f' (FFD window {r.ffd_width} bars)' if 'ffd' in p['selected'] else '') for r in use[use.used].itertuples() if r.warmup_share > WARMUP_WARN]
+                     + (f' (FFD window {r.ffd_width:.0f} bars)' if 'ffd' in p['selected'] else '') for r in use[use.used].itertuples() if r.warmup_share > WARMUP_WARN]
     for w in p['warnings']: get_logger().warning(w)
     return p
 

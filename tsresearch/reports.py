@@ -17,11 +17,11 @@ from .backtest import periods_per_year   # one annualisation for backtest metric
 # %% auto #0
 __all__ = ['downsample', 'figure_div', 'html_page', 'plotly_asset', 'plotly_js_count', 'has_cdn_plotly', 'try_load',
            'model_names', 'fold_artifacts', 'write_synthetic_artifacts', 'strategy_returns', 'equity_figure',
-           'monthly_returns', 'monthly_figure', 'trades_figure', 'rolling_sharpe_figure', 'labelled_predictions',
-           'confusion', 'confusion_scores', 'confusion_figure', 'reliability_figure', 'tearsheet_html',
-           'max_trace_points', 'report_dir', 'write_fold_tearsheets', 'study_table', 'summarise', 'best_models',
-           'permuted_audit', 'splits_audit', 'placebo_audit', 'correlation_figure', 'audit_html', 'banner_html',
-           'runs_html', 'found_runs', 'summary_record', 'oos_html', 'summary_html', 'write_summary']
+           'monthly_returns', 'monthly_figure', 'trades_figure', 'rolling_sharpe_figure', 'rolling_window',
+           'labelled_predictions', 'confusion', 'confusion_scores', 'confusion_figure', 'reliability_figure',
+           'tearsheet_html', 'max_trace_points', 'report_dir', 'write_fold_tearsheets', 'study_table', 'summarise',
+           'best_models', 'permuted_audit', 'splits_audit', 'placebo_audit', 'correlation_figure', 'audit_html',
+           'banner_html', 'runs_html', 'found_runs', 'summary_record', 'oos_html', 'summary_html', 'write_summary']
 
 # %% ../nbs/40_reports.ipynb #2fd67943
 def downsample(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -202,11 +202,18 @@ def trades_figure(trades: pd.DataFrame):
 
 def rolling_sharpe_figure(net: pd.Series, max_points: int, window: int | None = None):
     import plotly.graph_objects as go
-    window = window or max(20, len(net) // 20); ann = math.sqrt(periods_per_year(net.index))
+    window = window or rolling_window(net.index, len(net)); ann = math.sqrt(periods_per_year(net.index))
     rs = (net.rolling(window).mean() / net.rolling(window).std() * ann).dropna()
     d = downsample(rs.to_frame('s'), max_points)
     return go.Figure(go.Scatter(x=d.index, y=d.s, line_width=1)).update_layout(
         title=f'rolling Sharpe ({window} bars, annualised)', height=300, margin=dict(t=40, b=30))
+
+# %% ../nbs/40_reports.ipynb #10dac786
+def rolling_window(index, n: int) -> int:
+    "Bars in the tearsheet's rolling-Sharpe window: 63 sessions (a quarter) for daily and coarser bars, else max(20, n // 20)."
+    ppy = periods_per_year(index)
+    if ppy > 400: return max(20, n // 20)
+    return max(2, min(round(ppy / 4), n // 2))
 
 # %% ../nbs/40_reports.ipynb #60c83302
 _CLASSES = ['short', 'flat', 'long']
