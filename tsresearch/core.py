@@ -85,7 +85,7 @@ class LabelsConfig(Section):
     scale_with_horizon: bool = True       # barrier width x sqrt(horizon)
     vertical: Literal['zero', 'sign'] = 'zero'  # label when the vertical barrier is hit first
     min_ret: float = Field(0.0, ge=0)     # with vertical='sign': |return| at or below this is label 0
-    weight_decay: float = Field(1.0, le=1)  # AFML 4.11 time decay of weights (1 = none)
+    weight_decay: float = Field(1.0, gt=-1, le=1)  # AFML 4.11 time decay of training weights per fold (1 = none; 05_windows)
     search: BarrierSearchConfig | None = None  # Optuna search of pt/sl multipliers on the first training window
     @field_validator('horizons')
     @classmethod
