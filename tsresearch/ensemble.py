@@ -81,8 +81,9 @@ def stacker_proba(clf, X: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/20_ensemble.ipynb #8f8094d5
 def prior_shift(proba: np.ndarray, learned_prior, target_prior, shrink: float = 1.0) -> np.ndarray:
-    "Probabilities [N, 3] re-based from the class prior a classifier learned to `target_prior`, by a fraction `shrink` (log scale)."
-    ratio = (np.clip(np.asarray(target_prior, float), 1e-6, 1) / np.clip(np.asarray(learned_prior, float), 1e-6, 1)) ** shrink
+    "Probabilities [N, 3] re-based from the prior a classifier learned to `target_prior`, by a fraction `shrink` (log scale)."
+    target, learned = (np.clip(np.asarray(x, float), 1e-6, 1) for x in (target_prior, learned_prior))
+    ratio = (target / learned) ** shrink
     p = np.asarray(proba, float) * ratio
     return p / p.sum(1, keepdims=True)
 
@@ -126,7 +127,8 @@ def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fol
             learned = np.average(stacker_proba(clf, stack_features(Pv[ok])), axis=0, weights=w)   # the window's balance
             members = Pv[ok].mean((0, 1))   # what the members, fitted on training windows, expect on average
             Ps = prior_shift(stacker_proba(clf, stack_features(Pt)), learned, members, prior_shrink)
-            info |= {'stacker': method, 'learned_prior': learned.round(6).tolist(), 'members_prior': members.round(6).tolist()}
+            info |= {'stacker': method, 'learned_prior': learned.round(6).tolist(),
+                     'members_prior': members.round(6).tolist()}
         else:
             get_logger().warning(f'ensemble: fold {fold}, horizon {horizon}: {ok.sum()} labelled validation rows '
                                  f'({len(np.unique(y))} classes); stack falls back to the average')
@@ -158,8 +160,9 @@ def ensemble_study(study: Study, fold: int) -> pd.DataFrame:
     inputs |= {'labels': study.input_hash('labels', 'labels'), 'code': code_hash(tsresearch.ensemble)}
     def compute():
         preds = pd.concat([trained[m]['predictions'] for m in members], ignore_index=True)
-        return ensemble_predictions(preds, label_study(study), members, cfg.ensemble.method, cfg.ensemble.C, cfg.runtime.seed,
-                                    prior_shrink=cfg.ensemble.prior_shrink)
+        ens = cfg.ensemble
+        return ensemble_predictions(preds, label_study(study), members, ens.method, ens.C, cfg.runtime.seed,
+                                    prior_shrink=ens.prior_shrink)
     return study.cached('ensemble', compute, name='predictions', fold=fold, config_keys=('ensemble', 'models', 'labels'), inputs=inputs)
 
 # %% ../nbs/20_ensemble.ipynb #b57ce296
