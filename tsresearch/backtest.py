@@ -40,6 +40,8 @@ def signal_thresholds(preds: pd.DataFrame, cfg: BacktestConfig) -> dict:
     keys = [(m, int(h)) for m, h in preds[['model', 'horizon']].drop_duplicates().itertuples(index=False)]
     if cfg.threshold_mode == 'absolute':
         return {k: cfg.threshold for k in keys}
+    if cfg.signal != 'threshold':
+        raise ConfigError(f"backtest.threshold_mode: 'validation_quantile' needs signal 'threshold', not {cfg.signal!r}")
     val = preds[preds.part == 'val'] if 'part' in preds else preds.iloc[:0]
     out = {}
     for m, h in keys:

@@ -304,7 +304,7 @@ def write_fold_tearsheets(study: Study, fold: int, labels: pd.DataFrame | None =
     return out
 
 # %% ../nbs/40_reports.ipynb #56acaadb
-_BT = ['sharpe', 'dsr', 'max_drawdown', 'exposure', 'active_bars', 'trades', 'never_traded']
+_BT = ['sharpe', 'sharpe_close', 'dsr', 'max_drawdown', 'exposure', 'active_bars', 'trades', 'never_traded']
 
 def _cls_rows(art: dict, labels, fold: int) -> list[dict]:
     rows = []; p = art['predictions']
@@ -332,7 +332,7 @@ def study_table(study: Study, folds, labels=None) -> pd.DataFrame:
     return t.reindex(columns=['fold', 'model', 'horizon', 'n', 'accuracy', 'f1_macro', 'majority'] + _BT + ['train_s', 'inference_per_s'])
 
 # %% ../nbs/40_reports.ipynb #323bcdea
-_COLS = {'accuracy': 'Acc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'dsr': 'DSR', 'max_drawdown': 'max DD',
+_COLS = {'accuracy': 'Acc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'sharpe_close': 'Sharpe at signal close', 'dsr': 'DSR', 'max_drawdown': 'max DD',
          'exposure': 'exposure', 'active_bars': 'active bars', 'trades': 'trades', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
 
 def _pm(mean, std, digits) -> str:
