@@ -13,12 +13,13 @@ from scipy import stats
 from .core import BacktestConfig, ConfigError, Study, code_hash, get_logger
 
 # %% auto #0
-__all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'kelly_fraction_size', 'realised_vol', 'position_size',
-           'overlapping_position', 'cost_rate', 'net_returns', 'vbt_portfolio', 'vbt_trades', 'periods_per_year',
-           'trade_stats', 'performance_metrics', 'sharpe_moments_cols', 'sharpe_moments', 'probabilistic_sharpe',
-           'expected_max_sharpe', 'deflated_sharpe', 'null_sharpe_variance_cols', 'null_sharpe_variance',
-           'deflate_trials', 'pbo_cscv', 'strategy_positions', 'backtest_predictions', 'fold_predictions',
-           'backtest_study', 'strategy_return_matrix', 'deflated_record', 'walk_forward_study']
+__all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_thresholds', 'trial_configs', 'kelly_fraction_size',
+           'realised_vol', 'position_size', 'overlapping_position', 'cost_rate', 'net_returns', 'vbt_portfolio',
+           'vbt_trades', 'periods_per_year', 'trade_stats', 'performance_metrics', 'execution_delay', 'delay_positions',
+           'sharpe_moments_cols', 'sharpe_moments', 'probabilistic_sharpe', 'expected_max_sharpe', 'deflated_sharpe',
+           'null_sharpe_variance_cols', 'null_sharpe_variance', 'deflate_trials', 'pbo_cscv', 'strategy_positions',
+           'activity_gate', 'position_activity', 'backtest_predictions', 'fold_predictions', 'backtest_study',
+           'strategy_return_matrix', 'deflated_record', 'walk_forward_study']
 
 # %% ../nbs/30_backtest.ipynb #8a5215eb
 def forecast_signal(preds: pd.DataFrame, signal: str = 'threshold', threshold: float = 0.1) -> np.ndarray:
@@ -32,6 +33,31 @@ def forecast_signal(preds: pd.DataFrame, signal: str = 'threshold', threshold: f
         lo, hi = preds.q_10.to_numpy(float), preds.q_90.to_numpy(float)
         return np.where(lo > 0, 1, np.where(hi < 0, -1, 0))
     raise ConfigError(f"backtest.signal: unknown signal {signal!r} (argmax, threshold or quantile)")
+
+# %% ../nbs/30_backtest.ipynb #3dacb71e
+def signal_thresholds(preds: pd.DataFrame, cfg: BacktestConfig) -> dict:
+    "{(model, horizon): threshold}: `cfg.threshold`, or a quantile of the validation rows' |p_long - p_short|."
+    keys = [(m, int(h)) for m, h in preds[['model', 'horizon']].drop_duplicates().itertuples(index=False)]
+    if cfg.threshold_mode == 'absolute':
+        return {k: cfg.threshold for k in keys}
+    if cfg.signal != 'threshold':
+        raise ConfigError(f"backtest.threshold_mode: 'validation_quantile' needs signal 'threshold', not {cfg.signal!r}")
+    val = preds[preds.part == 'val'] if 'part' in preds else preds.iloc[:0]
+    out = {}
+    for m, h in keys:
+        at_h = val[val.horizon == h]
+        own = at_h[at_h.model == m]
+        rows = own if len(own) else at_h   # the stack: every model's validation rows at this horizon
+        if not len(rows):
+            raise ConfigError(f"backtest.threshold_mode: 'validation_quantile' needs validation rows (part 'val'); "
+                              f"none at horizon {h}")
+        out[(m, h)] = float(np.quantile((rows.p_long - rows.p_short).abs(), cfg.threshold_quantile))
+    return out
+
+def trial_configs(cfg: BacktestConfig) -> int:
+    "Configurations counted in the DSR's N: `n_configs`, plus one for a threshold fitted on validation."
+    fitted = cfg.signal == 'threshold' and cfg.threshold_mode == 'validation_quantile'
+    return cfg.n_configs + int(fitted)
 
 # %% ../nbs/30_backtest.ipynb #f8ae7cca
 def kelly_fraction_size(p_long, p_short, direction, payoff: float = 1.0) -> np.ndarray:
@@ -121,7 +147,7 @@ def trade_stats(pnl) -> dict:
                 profit_factor=float(win / loss) if loss > 0 else (np.inf if win > 0 else np.nan))
 
 def performance_metrics(net, position, ppy: float) -> dict:
-    "Return, risk and activity figures of a per-bar net return series."
+    "Return, risk and activity figures (exposure: share of bars in the market; active_bars) of a net return series."
     r, pos = np.asarray(net, float), np.asarray(position, float); n = len(r)
     eq = np.cumprod(1 + r); total = eq[-1] - 1 if n else 0.0
     annual = (1 + total) ** (ppy / n) - 1 if n and total > -1 else -1.0
@@ -133,7 +159,25 @@ def performance_metrics(net, position, ppy: float) -> dict:
                 sortino=r.mean() / down * math.sqrt(ppy) if down and down > 0 else np.nan,
                 calmar=annual / -dd if dd < 0 else np.nan, max_drawdown=dd,
                 turnover=float(np.abs(pos - prev).sum() * ppy / n) if n else 0.0,
-                exposure=float((np.abs(pos) > 1e-12).mean()) if n else 0.0)
+                exposure=float((np.abs(pos) > 1e-12).mean()) if n else 0.0,
+                active_bars=int((np.abs(pos) > 1e-12).sum()))
+
+# %% ../nbs/30_backtest.ipynb #b048b0a0
+def execution_delay(cfg: BacktestConfig, timestamps) -> int:
+    "Bars from a signal's close to its trade's close: `cfg.delay_bars`, else 1 for daily and coarser bars, 0 intraday."
+    if cfg.delay_bars is not None:
+        return int(cfg.delay_bars)
+    ts = pd.Series(pd.DatetimeIndex(timestamps).unique()).sort_values()
+    return int(len(ts) > 1 and ts.diff().median() >= pd.Timedelta('1D'))
+
+def delay_positions(position, delay: int) -> np.ndarray:
+    "Positions `delay` bars later along axis 0 (flat before): chosen at bar t's close, held from bar t + delay's."
+    pos = np.asarray(position, float)
+    if delay <= 0:
+        return pos
+    out = np.zeros_like(pos)
+    out[delay:] = pos[:-delay]
+    return out
 
 # %% ../nbs/30_backtest.ipynb #3eddb824
 EULER_GAMMA = 0.5772156649015329
@@ -220,24 +264,29 @@ def _bar_panel(bars: pd.DataFrame, ts: pd.DatetimeIndex, symbols: list, ppy: flo
     wide = lambda col: b.pivot(index='timestamp', columns='symbol', values=col).reindex(index=ts, columns=symbols)
     return wide('close'), wide('ret'), wide('vol')
 
-def _target_weights(g: pd.DataFrame, cfg: BacktestConfig, vol_long: pd.DataFrame, payoff: float, ts, symbols) -> np.ndarray:
+def _target_weights(g: pd.DataFrame, cfg: BacktestConfig, vol_long: pd.DataFrame, payoff: float, ts, symbols,
+                    threshold: float) -> np.ndarray:
     "Signal x size of one model x horizon's prediction rows, on the grid (0 where there is no forecast)."
     g = g.merge(vol_long, on=['symbol', 'timestamp'], how='left')
-    w = position_size(forecast_signal(g, cfg.signal, cfg.threshold), cfg, g.p_long, g.p_short, g.vol, payoff)
+    w = position_size(forecast_signal(g, cfg.signal, threshold), cfg, g.p_long, g.p_short, g.vol, payoff)
     return g.assign(w=w).pivot_table(index='timestamp', columns='symbol', values='w', aggfunc='last').reindex(index=ts, columns=symbols).fillna(0).to_numpy()
 
 def strategy_positions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0, vol_span: int = 100):
-    "Grid (timestamps, symbols, close, returns, bar mask), periods per year and {(model, horizon): positions [T, S]}, buy-and-hold included."
+    "Grid (timestamps, symbols, close, returns, bar mask, thresholds, ppy); {(model, horizon): positions} at close."
     p = preds[preds.part == 'test'] if 'part' in preds else preds
     ts = pd.DatetimeIndex(sorted(p.timestamp.unique())); symbols = sorted(p.symbol.unique())
     ppy = periods_per_year(bars.timestamp[bars.symbol.isin(symbols)])
     close, ret, vol = _bar_panel(bars, ts, symbols, ppy, vol_span)
     vol_long = vol.stack().rename('vol').rename_axis(['timestamp', 'symbol']).reset_index()
     has = close.notna().to_numpy()
-    pos = {(m, int(h)): overlapping_position(_target_weights(g, cfg, vol_long, payoff, ts, symbols), int(h))
+    thresholds = signal_thresholds(preds, cfg)
+    weights = lambda g, m, h: _target_weights(g, cfg, vol_long, payoff, ts, symbols, thresholds[(m, h)])
+    pos = {(m, int(h)): overlapping_position(weights(g, m, int(h)), int(h))
            for (m, h), g in p.groupby(['model', 'horizon'], sort=True)}
     for h in sorted({h for _, h in pos}): pos[('buy_and_hold', h)] = has * min(1.0, cfg.max_leverage)
-    return dict(ts=ts, symbols=symbols, close=close, ret=ret.fillna(0).to_numpy(), has=has, ppy=ppy), pos
+    grid = dict(ts=ts, symbols=symbols, close=close, ret=ret.fillna(0).to_numpy(), has=has, ppy=ppy,
+                thresholds=thresholds)
+    return grid, pos
 
 # %% ../nbs/30_backtest.ipynb #ecfe0b6d
 def _deflate(metrics: pd.DataFrame, moments: dict, nullv: dict, n_configs: int) -> pd.DataFrame:
@@ -250,15 +299,34 @@ def _deflate(metrics: pd.DataFrame, moments: dict, nullv: dict, n_configs: int) 
         for c in out: out[c][metrics.index.get_indexer(g.index)] = d[c]
     return metrics.assign(**out, n_trials=n_trials)
 
+# %% ../nbs/30_backtest.ipynb #9b71ee4d
+def activity_gate(metrics: pd.DataFrame, min_active_bars: int, min_trades: int) -> pd.DataFrame:
+    "`too_few`: trials (not buy-and-hold) below the minimum active bars or trades; their PSR and DSRs set to NaN."
+    trial = (metrics.model != 'buy_and_hold').to_numpy()
+    few = trial & ((metrics.active_bars < min_active_bars) | (metrics.trades < min_trades)).to_numpy()
+    gated = {c: metrics[c].mask(few) for c in ('psr', 'dsr', 'dsr_xs') if c in metrics}
+    return metrics.assign(**gated, never_traded=(metrics.active_bars == 0).to_numpy(), too_few=few)
+
+def position_activity(positions: pd.DataFrame) -> pd.DataFrame:
+    "Per column of a position matrix: exposure, active_bars and trades (entries and reversals of the net position)."
+    side = np.sign(np.where(np.abs(positions.to_numpy(float)) > 1e-12, positions.to_numpy(float), 0.0))
+    before = np.vstack([np.zeros((1, side.shape[1])), side[:-1]])
+    active = (side != 0).sum(0)
+    return pd.DataFrame({'exposure': active / max(len(side), 1), 'active_bars': active,
+                         'trades': ((side != 0) & (side != before)).sum(0)}, index=positions.columns)
+
 # %% ../nbs/30_backtest.ipynb #4501ec0a
-METRIC_COLUMNS = ['model', 'horizon', 'symbol', 'cost_mult', 'total_return', 'annual_return', 'sharpe', 'sortino', 'calmar',
-                  'max_drawdown', 'trades', 'win_rate', 'profit_factor', 'turnover', 'exposure', 'psr', 'dsr', 'dsr_xs', 'n_trials']
+METRIC_COLUMNS = ['model', 'horizon', 'symbol', 'cost_mult', 'total_return', 'annual_return', 'sharpe', 'sharpe_close',
+                  'sortino', 'calmar', 'max_drawdown', 'trades', 'win_rate', 'profit_factor', 'turnover', 'exposure',
+                  'active_bars', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'n_trials', 'threshold', 'delay_bars']
 
 def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0,
                          vol_span: int = 100) -> dict[str, pd.DataFrame]:
     "Backtest every model x horizon of `preds` (test rows) on `bars`: {'metrics', 'returns' (costs x1), 'trades' (costs x1)}."
-    grid, pos = strategy_positions(preds, bars, cfg, payoff, vol_span)
+    grid, at_close = strategy_positions(preds, bars, cfg, payoff, vol_span)
     ts, syms, ret, has, ppy = grid['ts'], grid['symbols'], grid['ret'], grid['has'], grid['ppy']
+    delay = execution_delay(cfg, ts)
+    pos = {k: P if k[0] == 'buy_and_hold' else delay_positions(P, delay) for k, P in at_close.items()}
     keys = [(m, h, s) for (m, h) in pos for s in syms]
     close = grid['close'].ffill().bfill()
     close_all = pd.DataFrame(np.tile(close.to_numpy(), len(pos)), index=ts, columns=range(len(keys)))
@@ -272,20 +340,30 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
         rets = []
         for (m, h), P in pos.items():
             gross, cost, net = net_returns(P, ret, cost_rate(cfg, mult))
+            net_close = net_returns(at_close[(m, h)], ret, cost_rate(cfg, mult))[2]   # traded at the signal's close
             for j, s in enumerate(syms + ['portfolio']):
                 if s == 'portfolio':
                     r, p_, pnl, keep = net.mean(1), P.mean(1), by_mh.get_group((m, h)) if (m, h) in by_mh.groups else [], np.ones(len(ts), bool)
-                else: r, p_, pnl, keep = net[:, j], P[:, j], by_sym.get_group((m, h, s)) if (m, h, s) in by_sym.groups else [], has[:, j]
-                met = dict(model=m, horizon=h, symbol=s, cost_mult=mult, **performance_metrics(r[keep], p_[keep], ppy), **trade_stats(pnl))
+                    r_close = net_close.mean(1)
+                else:
+                    r, p_, pnl, keep = net[:, j], P[:, j], by_sym.get_group((m, h, s)) if (m, h, s) in by_sym.groups else [], has[:, j]
+                    r_close = net_close[:, j]
+                met = dict(model=m, horizon=h, symbol=s, cost_mult=mult, **performance_metrics(r[keep], p_[keep], ppy), **trade_stats(pnl),
+                           sharpe_close=performance_metrics(r_close[keep], p_[keep], ppy)['sharpe'],
+                           threshold=grid['thresholds'].get((m, h), np.nan) if cfg.signal == 'threshold' else np.nan,
+                           delay_bars=0 if m == 'buy_and_hold' else delay)
                 if s == 'portfolio':   # activity of the book: symbols' turnover averaged, any symbol held
-                    met.update(turnover=float(np.abs(np.diff(P, axis=0, prepend=0)).sum(0).mean() * ppy / len(ts)), exposure=float((np.abs(P) > 1e-12).any(1).mean()))
+                    held = (np.abs(P) > 1e-12).any(1)
+                    met.update(turnover=float(np.abs(np.diff(P, axis=0, prepend=0)).sum(0).mean() * ppy / len(ts)),
+                               exposure=float(held.mean()), active_bars=int(held.sum()))
                 moments[len(rows)], nullv[len(rows)] = sharpe_moments(r[keep]), null_sharpe_variance(r[keep], lag); rows.append(met)
                 if mult == 1.0:
                     gg, cc = (gross.mean(1), cost.mean(1)) if s == 'portfolio' else (gross[:, j], cost[:, j])
                     rets.append(pd.DataFrame({'timestamp': ts[keep], 'model': m, 'horizon': h, 'symbol': s, 'position': p_[keep],
                                               'gross': gg[keep], 'cost': cc[keep], 'net': r[keep]}))
         if mult == 1.0: out = dict(returns=pd.concat(rets, ignore_index=True), trades=tr)
-    metrics = _deflate(pd.DataFrame(rows), moments, nullv, cfg.n_configs)
+    metrics = _deflate(pd.DataFrame(rows), moments, nullv, trial_configs(cfg))
+    metrics = activity_gate(metrics, cfg.min_active_bars, cfg.min_trades)
     metrics = metrics[metrics.cost_mult.isin(cfg.cost_multipliers)].reset_index(drop=True)
     return dict(metrics=metrics[METRIC_COLUMNS], **out)
 
@@ -326,22 +404,27 @@ def backtest_study(study: Study, fold: int) -> dict[str, pd.DataFrame]:
     return out
 
 # %% ../nbs/30_backtest.ipynb #ed3ef7c1
-def strategy_return_matrix(returns: pd.DataFrame) -> pd.DataFrame:
-    "Portfolio net returns (timestamp x 'model|h<horizon>'), benchmarks and audit models left out, missing bars as 0."
+def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.DataFrame:
+    "Portfolio net returns (or column `values`), timestamp x 'model|h<horizon>', no benchmark or audit model, gaps 0."
     r = returns[(returns.symbol == 'portfolio') & (returns.model != 'buy_and_hold') & ~returns.model.str.endswith('_permuted')]
     return r.assign(strategy=r.model + '|h' + r.horizon.astype(str)).pivot_table(
-        index='timestamp', columns='strategy', values='net', aggfunc='sum').sort_index().fillna(0.0)
+        index='timestamp', columns='strategy', values=values, aggfunc='sum').sort_index().fillna(0.0)
 
-def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None) -> pd.DataFrame:
-    "Per strategy (column of `m`, 'model|h<horizon>'): annualised Sharpe, PSR, DSR (null V) and DSR (cross-sectional V) of the whole record."
+def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
+                    positions: pd.DataFrame | None = None) -> pd.DataFrame:
+    "Per strategy (column of `m`): annualised Sharpe, PSR, DSR (null V), DSR (cross-sectional V); activity of `positions`."
     hs = [int(c.rsplit('|h', 1)[1]) for c in m.columns]
     lag = max(hs, default=0) if lag is None else lag
     a = m.to_numpy(float); srs, n, sk, ku = sharpe_moments_cols(a); n_trials = m.shape[1] * n_configs
     d = deflate_trials(list(zip(srs, [n] * len(srs), sk, ku)), null_sharpe_variance_cols(a, lag), np.ones(len(srs), bool), n_trials)
     ann = math.sqrt(periods_per_year(m.index)) if len(m) > 1 else np.nan
-    return pd.DataFrame({'model': [c.rsplit('|h', 1)[0] for c in m.columns], 'horizon': hs, 'sharpe': srs * ann,
-                         'psr': d['psr'], 'dsr': d['dsr'], 'dsr_xs': d['dsr_xs'], 'n_trials': n_trials, 'n_obs': len(m),
-                         'sr0': expected_max_sharpe(n_trials, d['v0']) * ann, 'sr0_xs': expected_max_sharpe(n_trials, d['v_xs']) * ann})
+    rec = pd.DataFrame({'model': [c.rsplit('|h', 1)[0] for c in m.columns], 'horizon': hs, 'sharpe': srs * ann,
+                        'psr': d['psr'], 'dsr': d['dsr'], 'dsr_xs': d['dsr_xs'], 'n_trials': n_trials, 'n_obs': len(m),
+                        'sr0': expected_max_sharpe(n_trials, d['v0']) * ann, 'sr0_xs': expected_max_sharpe(n_trials, d['v_xs']) * ann})
+    if positions is None:
+        return rec
+    activity = position_activity(positions.reindex(index=m.index, columns=m.columns).fillna(0.0))
+    return rec.assign(**{c: activity[c].to_numpy() for c in activity})
 
 def _fold_returns(study: Study, fold: int) -> pd.DataFrame:
     "The fold's stored backtest returns, backtesting the fold only when there are none."
@@ -354,10 +437,14 @@ def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: di
     from tsresearch.splits import split_study
     folds = list(range(len(split_study(study)))) if folds is None else list(folds)
     rets = {k: (returns or {}).get(k) for k in folds}
+    rets = {k: r if r is not None else _fold_returns(study, k) for k, r in rets.items()}   # read each fold once
     m = pd.concat([strategy_return_matrix(r if r is not None else _fold_returns(study, k)) for k, r in rets.items()]).fillna(0.0).sort_index()
     s = int(min(n_blocks, len(m) // 4)) // 2 * 2
     res = pbo_cscv(m.to_numpy(), s) if s >= 2 and m.shape[1] >= 2 else dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
     res |= dict(strategies=list(m.columns), folds=folds)
-    oos = deflated_record(m, study.config.backtest.n_configs).sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
+    pos = pd.concat([strategy_return_matrix(r, 'position') for r in rets.values()]).sort_index()
+    cfg = study.config.backtest
+    oos = activity_gate(deflated_record(m, trial_configs(cfg), positions=pos), cfg.min_active_bars, cfg.min_trades)
+    oos = oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
     study.save('backtest', res, 'pbo'); study.save('backtest', oos, 'oos')
     return dict(oos=oos, pbo=res)

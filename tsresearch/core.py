@@ -148,6 +148,7 @@ class EnsembleConfig(Section):
     method: Literal['logistic', 'lightgbm'] = 'logistic'   # stacking meta-learner on validation (out-of-fold) probabilities
     C: float = Field(1.0, gt=0)           # inverse L2 strength of the logistic meta-learner
     models: list[str] | None = None       # base models to stack (None: every trained model except naive ones)
+    prior_shrink: float = Field(1.0, ge=0, le=1)   # stack's class prior: 1 members' average, 0 validation window's
 
 class BacktestConfig(Section):
     fees_bps: float = Field(1.0, ge=0)
@@ -155,6 +156,11 @@ class BacktestConfig(Section):
     spread_bps: float = Field(0.0, ge=0)
     signal: Literal['argmax', 'threshold', 'quantile'] = 'threshold'  # how probabilities become positions
     threshold: float = Field(0.1, ge=0, lt=1)   # act when |p_long - p_short| exceeds this
+    threshold_mode: Literal['absolute', 'validation_quantile'] = 'absolute'   # or: from validation
+    threshold_quantile: float = Field(0.8, gt=0, lt=1)   # validation_quantile: of |p_long - p_short|
+    delay_bars: int | None = Field(None, ge=0)   # signal's close to trade's close; None: 1 daily+, 0 intraday
+    min_active_bars: int = Field(20, ge=0)   # fewer bars in the market: PSR/DSR reported as NaN (too few), never best
+    min_trades: int = Field(3, ge=0)         # fewer trades: likewise
     sizing: Literal['fixed', 'vol_target', 'kelly'] = 'fixed'
     vol_target: float = Field(0.10, gt=0)       # annualised volatility target (sizing='vol_target')
     kelly_fraction: float = Field(0.25, gt=0, le=1)

@@ -12,8 +12,9 @@ from .models.base import classification_metrics, get_model, load_models
 
 # %% auto #0
 __all__ = ['PROBA', 'KEYS', 'ENSEMBLES', 'ensemble_members', 'quantile_columns', 'member_arrays', 'skill_weights',
-           'stack_features', 'fit_stacker', 'stacker_proba', 'ensemble_fold_horizon', 'ensemble_predictions',
-           'ensemble_study', 'evaluate_predictions', 'prediction_correlation', 'correlation_heatmap']
+           'stack_features', 'fit_stacker', 'stacker_proba', 'prior_shift', 'ensemble_fold_horizon',
+           'ensemble_predictions', 'ensemble_study', 'evaluate_predictions', 'prediction_correlation',
+           'correlation_heatmap']
 
 # %% ../nbs/20_ensemble.ipynb #36816770
 def ensemble_members(trained, chosen=None) -> list[str]:
@@ -78,6 +79,14 @@ def stacker_proba(clf, X: np.ndarray) -> np.ndarray:
     out = np.zeros((len(X), 3)); out[:, clf.classes_] = clf.predict_proba(X)
     return out
 
+# %% ../nbs/20_ensemble.ipynb #8f8094d5
+def prior_shift(proba: np.ndarray, learned_prior, target_prior, shrink: float = 1.0) -> np.ndarray:
+    "Probabilities [N, 3] re-based from the prior a classifier learned to `target_prior`, by a fraction `shrink` (log scale)."
+    target, learned = (np.clip(np.asarray(x, float), 1e-6, 1) for x in (target_prior, learned_prior))
+    ratio = (target / learned) ** shrink
+    p = np.asarray(proba, float) * ratio
+    return p / p.sum(1, keepdims=True)
+
 # %% ../nbs/20_ensemble.ipynb #785db877
 def _val_xy(labels: pd.DataFrame, keys: pd.DataFrame, horizon: int):
     "Classes (0/1/2), sample weights and a mask of the labelled validation rows."
@@ -98,7 +107,8 @@ def _tidy(keys, fold, model, horizon, P, Q, qcols, part) -> pd.DataFrame:
 
 # %% ../nbs/20_ensemble.ipynb #c696798b
 def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fold: int, horizon: int,
-                          method: str = 'logistic', C: float = 1.0, seed: int = 0, min_rows: int = 30) -> tuple[list[pd.DataFrame], dict]:
+                          method: str = 'logistic', C: float = 1.0, seed: int = 0, min_rows: int = 30,
+                          prior_shrink: float = 1.0) -> tuple[list[pd.DataFrame], dict]:
     "The ensembles' tidy frames for one fold and horizon, and what was fitted (weights, stacker, fallback)."
     qc, sub = quantile_columns(preds), preds[preds.fold == fold]
     kv, Pv, Qv = member_arrays(sub, models, horizon, 'val')
@@ -114,7 +124,11 @@ def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fol
     if len(kt):
         if ok.sum() >= min_rows and len(np.unique(y)) == 3:
             clf = fit_stacker(stack_features(Pv[ok]), y, w, method, C, seed)
-            Ps, info['stacker'] = stacker_proba(clf, stack_features(Pt)), method
+            learned = np.average(stacker_proba(clf, stack_features(Pv[ok])), axis=0, weights=w)   # the window's balance
+            members = Pv[ok].mean((0, 1))   # what the members, fitted on training windows, expect on average
+            Ps = prior_shift(stacker_proba(clf, stack_features(Pt)), learned, members, prior_shrink)
+            info |= {'stacker': method, 'learned_prior': learned.round(6).tolist(),
+                     'members_prior': members.round(6).tolist()}
         else:
             get_logger().warning(f'ensemble: fold {fold}, horizon {horizon}: {ok.sum()} labelled validation rows '
                                  f'({len(np.unique(y))} classes); stack falls back to the average')
@@ -123,12 +137,12 @@ def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fol
     return out, info
 
 def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None, method: str = 'logistic', C: float = 1.0,
-                         seed: int = 0, min_rows: int = 30, return_info: bool = False):
+                         seed: int = 0, min_rows: int = 30, return_info: bool = False, prior_shrink: float = 1.0):
     "`stack`, `average` and `val_weighted` in the tidy prediction format, per fold and horizon of the base predictions `preds`."
     models = list(models) if models is not None else list(dict.fromkeys(preds.model))
     frames, infos = [], []
     for (k, h) in preds[['fold', 'horizon']].drop_duplicates().sort_values(['fold', 'horizon']).itertuples(index=False):
-        f, i = ensemble_fold_horizon(preds, labels, models, int(k), int(h), method, C, seed, min_rows)
+        f, i = ensemble_fold_horizon(preds, labels, models, int(k), int(h), method, C, seed, min_rows, prior_shrink)
         frames += f; infos.append(i)
     out = pd.concat(frames, ignore_index=True)[list(preds.columns)].astype(preds.dtypes.to_dict())
     return (out, infos) if return_info else out
@@ -146,7 +160,9 @@ def ensemble_study(study: Study, fold: int) -> pd.DataFrame:
     inputs |= {'labels': study.input_hash('labels', 'labels'), 'code': code_hash(tsresearch.ensemble)}
     def compute():
         preds = pd.concat([trained[m]['predictions'] for m in members], ignore_index=True)
-        return ensemble_predictions(preds, label_study(study), members, cfg.ensemble.method, cfg.ensemble.C, cfg.runtime.seed)
+        ens = cfg.ensemble
+        return ensemble_predictions(preds, label_study(study), members, ens.method, ens.C, cfg.runtime.seed,
+                                    prior_shrink=ens.prior_shrink)
     return study.cached('ensemble', compute, name='predictions', fold=fold, config_keys=('ensemble', 'models', 'labels'), inputs=inputs)
 
 # %% ../nbs/20_ensemble.ipynb #b57ce296

@@ -256,7 +256,8 @@ def _headline(bm: pd.DataFrame | None, model: str, horizon: int) -> str:
     if bm is None: return _na('no backtest metrics for this fold')
     r = bm[(bm.model == model) & (bm.horizon == horizon) & (bm.symbol == 'portfolio') & (bm.get('cost_mult', 1) == 1)]
     if not len(r): return _na('no backtest metrics for this model')
-    cols = [c for c in ('total_return', 'annual_return', 'sharpe', 'sortino', 'max_drawdown', 'trades', 'win_rate', 'profit_factor', 'psr', 'dsr', 'dsr_xs', 'n_trials') if c in r]
+    cols = [c for c in ('total_return', 'annual_return', 'sharpe', 'sharpe_close', 'delay_bars', 'sortino', 'max_drawdown', 'trades', 'win_rate',
+                        'profit_factor', 'exposure', 'active_bars', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'n_trials') if c in r]
     return r[cols].round(4).to_html(index=False, border=0)
 
 def tearsheet_html(art: dict, labels: pd.DataFrame | None, model: str, horizon: int, fold: int, max_points: int = 5000, study_name: str = '',
@@ -310,7 +311,7 @@ def write_fold_tearsheets(study: Study, fold: int, labels: pd.DataFrame | None =
     return out
 
 # %% ../nbs/40_reports.ipynb #56acaadb
-_BT = ['sharpe', 'dsr', 'max_drawdown']
+_BT = ['sharpe', 'sharpe_close', 'dsr', 'max_drawdown', 'exposure', 'active_bars', 'trades', 'never_traded']
 
 def _cls_rows(art: dict, labels, fold: int) -> list[dict]:
     rows = []; p = art['predictions']
@@ -331,14 +332,15 @@ def study_table(study: Study, folds, labels=None) -> pd.DataFrame:
         art = fold_artifacts(study, k); cls = pd.DataFrame(_cls_rows(art, labels, k))
         bm = art['backtest_metrics']
         if bm is not None:
-            bm = bm[(bm.symbol == 'portfolio') & (bm.cost_mult == 1)][['model', 'horizon'] + _BT].assign(fold=k)
+            bm = bm[(bm.symbol == 'portfolio') & (bm.cost_mult == 1)].reindex(columns=['model', 'horizon'] + _BT).assign(fold=k)
             cls = cls.merge(bm, on=['fold', 'model', 'horizon'], how='outer') if len(cls) else bm
         out.append(cls)
     t = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     return t.reindex(columns=['fold', 'model', 'horizon', 'n', 'accuracy', 'f1_macro', 'majority'] + _BT + ['train_s', 'inference_per_s'])
 
 # %% ../nbs/40_reports.ipynb #323bcdea
-_COLS = {'accuracy': 'Acc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'dsr': 'DSR', 'max_drawdown': 'max DD', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
+_COLS = {'accuracy': 'Acc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'sharpe_close': 'Sharpe at signal close', 'dsr': 'DSR', 'max_drawdown': 'max DD',
+         'exposure': 'exposure', 'active_bars': 'active bars', 'trades': 'trades', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
 
 def _pm(mean, std, digits) -> str:
     if pd.isna(mean): return ''
@@ -347,8 +349,12 @@ def _pm(mean, std, digits) -> str:
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
     "Model x horizon: each metric as 'mean ± std' over folds, plus the number of folds."
     g = table.groupby(['model', 'horizon'])
-    mean, std = g[list(_COLS)].mean(), g[list(_COLS)].std()
-    out = pd.DataFrame({lab: [_pm(a, b, 0 if c == 'inference_per_s' else 3) for a, b in zip(mean[c], std[c])] for c, lab in _COLS.items()}, index=mean.index)
+    cols = {c: lab for c, lab in _COLS.items() if c in table}
+    mean, std = g[list(cols)].mean(), g[list(cols)].std()
+    whole = ('inference_per_s', 'active_bars', 'trades')
+    out = pd.DataFrame({lab: [_pm(a, b, 0 if c in whole else 3) for a, b in zip(mean[c], std[c])] for c, lab in cols.items()}, index=mean.index)
+    if 'never_traded' in table:   # folds in which the strategy never held a position
+        out = out.assign(**{'never traded': g.never_traded.apply(lambda s: int(s.astype('boolean').fillna(False).sum()))})
     return out.assign(folds=g.size())
 
 # %% ../nbs/40_reports.ipynb #92af22ee
@@ -358,11 +364,11 @@ def best_models(table: pd.DataFrame, oos: pd.DataFrame | None = None) -> list[di
     "Per horizon, the candidate model with the highest walk-forward DSR (else mean DSR over folds, else accuracy) and its headline numbers."
     t = table[table.model.map(_candidate)]
     if not len(t): return []
-    m = t.groupby(['horizon', 'model'])[['dsr', 'sharpe', 'accuracy', 'majority']].mean().reset_index()
+    m = t.groupby(['horizon', 'model'])[[c for c in ('dsr', 'sharpe', 'accuracy', 'majority', 'exposure', 'trades') if c in t]].mean().reset_index()
     basis = 'folds'
     if oos is not None and len(oos) and oos.dsr.notna().any():
-        o = oos[oos.model.map(_candidate)][['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs']]
-        m = m.drop(columns=['dsr', 'sharpe']).merge(o, on=['model', 'horizon'], how='outer'); basis = 'walk-forward'
+        o = oos[oos.model.map(_candidate)].reindex(columns=['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs', 'exposure', 'active_bars', 'trades'])
+        m = m.drop(columns=['dsr', 'sharpe', 'exposure', 'trades'], errors='ignore').merge(o, on=['model', 'horizon'], how='outer'); basis = 'walk-forward'
     key = 'dsr' if m.dsr.notna().any() else 'accuracy'
     best = m.sort_values(key, ascending=False, na_position='last').groupby('horizon').head(1).sort_values('horizon')
     return [{k: (None if pd.isna(v) else (int(v) if k == 'horizon' else v)) for k, v in r.items()} | {'by': key, 'basis': basis} for r in best.to_dict('records')]
@@ -466,7 +472,8 @@ def summary_record(study: Study, table: pd.DataFrame, pbo, oos: pd.DataFrame | N
     return {'study': study.config.name, 'created': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'folds': sorted(table.fold.dropna().unique().tolist()) if len(table) else [],
             'best': best_models(table, oos) if len(table) else [], 'pbo': pbo}
 
-_OOS = ['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs', 'sr0', 'sr0_xs', 'n_trials', 'n_obs']
+_OOS = ['model', 'horizon', 'sharpe', 'exposure', 'active_bars', 'trades', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'sr0', 'sr0_xs',
+        'n_trials', 'n_obs']
 
 def oos_html(oos: pd.DataFrame | None) -> str:
     "The walk-forward record table, best DSR first, with how the deflation was done."
@@ -476,7 +483,9 @@ def oos_html(oos: pd.DataFrame | None) -> str:
             f'<p>N = {int(o.n_trials.iloc[0])} trials over T = {int(o.n_obs.iloc[0]):,} bars. A strategy is significant when its DSR is at least 0.95: '
             'its Sharpe ratio clears <code>sr0</code>, the annualised Sharpe ratio the best of N unskilled trials reaches by luck '
             '(null variance of the Sharpe estimator); <code>dsr_xs</code>/<code>sr0_xs</code> use the variance across the trials instead (Bailey and López de Prado 2014), '
-            'which also counts real differences between trials as luck and is stricter.</p>' + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
+            'which also counts real differences between trials as luck and is stricter. <code>exposure</code> (share of bars in the market), '
+            '<code>active_bars</code> and <code>trades</code> say how much a strategy did; <code>too_few</code> rows (too few active bars or trades '
+            'for the normal approximation) get no PSR or DSR and cannot be best.</p>' + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
 
 def _fold_ids(study: Study) -> list[int]:
     d = study._dir('models', None)
