@@ -69,7 +69,7 @@ def test_split_is_adjusted(daily):
     np.testing.assert_allclose(aaa['close'], raw['Adj Close'], rtol=1e-12)   # close x adj_close / close
     np.testing.assert_allclose((aaa['close'] * aaa['volume']), raw['Close'] * raw['Volume'], rtol=1e-9)   # dollar volume kept
     assert np.abs(np.diff(np.log(aaa['close']))).max() < 0.2
-    suspects = daily.quality['symbols'][0]['suspect_examples']
+    suspects = next(q for q in daily.quality['symbols'] if q['symbol'] == 'aaa')['suspect_examples']
     assert not any('near' in s for s in suspects), suspects
 
 def test_unadjusted_split_is_flagged(daily, tmp_path):
@@ -83,3 +83,12 @@ def test_unadjusted_split_is_flagged(daily, tmp_path):
     assert t.loc['aaa', 'suspect_moves'] >= 1
     flagged = [s for s in t.loc['aaa', 'suspect_examples'] if s.startswith(SPLIT_DAY)]
     assert flagged and 'near 1/2' in flagged[0] and 'x0.5' in flagged[0], t.loc['aaa', 'suspect_examples']
+
+def test_daily_example_ingests(tmp_path):
+    # the shipped daily example (configs/daily_example.yaml, GOOG from the `backtesting` package): every bar on a session
+    from tsresearch.core import Study, load_config
+    from tsresearch.ingest import ingest_study, quality_table
+    cfg = load_config(ROOT / 'configs' / 'daily_example.yaml')
+    bars, quality = ingest_study(Study(cfg, root=str(tmp_path / 'example')))
+    t = quality_table(quality)
+    assert (t.loc['GOOG', 'bars'], t.loc['GOOG', 'off_grid_dropped'], quality['first'][:10]) == (2148, 0, '2004-08-19')

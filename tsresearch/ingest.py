@@ -18,13 +18,13 @@ from .core import (ConfigError, DataError, Section, StudyConfig, Study, format_v
 from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_date_labels, session_grid
 
 # %% auto #0
-__all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'ADJ_CLOSE_ALIASES', 'DATASET_KEY', 'SPLIT_RATIOS', 'EmptyFileError',
-           'UnsupportedFormatError', 'MissingColumnError', 'TimestampError', 'TimezoneError', 'NonFiniteError',
-           'NonPositivePriceError', 'OHLCError', 'NegativeVolumeError', 'DuplicateRowsError', 'UnsortedError',
-           'ChecksumError', 'UnsafeArchiveError', 'file_format', 'read_table', 'normalize_columns', 'parse_timestamps',
-           'daily_timestamps', 'check_values', 'adjust_prices', 'check_order', 'validate_file', 'DatasetSpec',
-           'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files', 'load_dataset', 'resample_bars',
-           'complete_grid', 'suspect_moves', 'ingest_study', 'quality_table', 'plot_bars']
+__all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'ADJ_CLOSE_ALIASES', 'DATASET_KEY', 'SPLIT_RATIOS', 'SUSPECT_COLS',
+           'EmptyFileError', 'UnsupportedFormatError', 'MissingColumnError', 'TimestampError', 'TimezoneError',
+           'NonFiniteError', 'NonPositivePriceError', 'OHLCError', 'NegativeVolumeError', 'DuplicateRowsError',
+           'UnsortedError', 'ChecksumError', 'UnsafeArchiveError', 'file_format', 'read_table', 'normalize_columns',
+           'parse_timestamps', 'daily_timestamps', 'check_values', 'adjust_prices', 'check_order', 'validate_file',
+           'DatasetSpec', 'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files', 'load_dataset',
+           'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_study', 'quality_table', 'plot_bars']
 
 # %% ../nbs/01_ingest.ipynb #08ffa92e
 class EmptyFileError(DataError): "The file has no data rows."
@@ -69,7 +69,7 @@ def read_table(path, fmt: str | None = None) -> pd.DataFrame:
     return _index_to_columns(df) if fmt == 'parquet' else df
 
 def _index_to_columns(df: pd.DataFrame) -> pd.DataFrame:
-    "A parquet file's index as columns: named levels by name, an unnamed DatetimeIndex as `timestamp`; row numbers dropped."
+    "A parquet file's index as columns: named levels by name, an unnamed DatetimeIndex as `timestamp`; no row numbers."
     if isinstance(df.index, pd.RangeIndex): return df
     if df.index.nlevels == 1 and df.index.name is None and isinstance(df.index, pd.DatetimeIndex):
         df = df.rename_axis('timestamp')
@@ -122,7 +122,7 @@ def parse_timestamps(s: pd.Series, tz: str | None = None, fmt: str | None = None
 
 # %% ../nbs/01_ingest.ipynb #d7c4d706
 def _wall_clock(s: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:
-    "Timestamps as written (naive wall-clock time in their own offset or timezone; NaT if unparseable) and which carry a zone."
+    "Timestamps as written (naive wall-clock time in their own offset or zone; NaT if unparseable), and which carry a zone."
     if isinstance(s.dtype, pd.DatetimeTZDtype): return s.dt.tz_localize(None), np.ones(len(s), bool)
     if pd.api.types.is_datetime64_dtype(s.dtype): return s, np.zeros(len(s), bool)
     txt = s.astype('string').str.strip()
@@ -130,22 +130,26 @@ def _wall_clock(s: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.nda
     fmt = re.sub(r'\s*%z', '', fmt) if fmt else 'ISO8601'
     return pd.to_datetime(txt.str.replace(_OFFSET, '', regex=True), format=fmt, errors='coerce'), aware
 
-_DAILY_FORMS = "daily bars are stamped with their session date: '2024-01-02', '2024-01-02T00:00Z', or a time of day with an offset"
+_DAILY_FORMS = ("daily bars are stamped with their session date: '2024-01-02', '2024-01-02T00:00Z', "
+                "or a time of day with an offset ('2024-01-02 16:00-05:00')")
 
-def daily_timestamps(s: pd.Series, tz: str | None = None, calendar: str = '24/7', fmt: str | None = None, file=None) -> pd.Series:
-    "Session labels (00:00 UTC of the session date) of daily bars: a midnight as written is a date; another time, its calendar-local date."
+def daily_timestamps(s: pd.Series, tz: str | None = None, calendar: str = '24/7', fmt: str | None = None,
+                     file=None) -> pd.Series:
+    "Session labels (00:00 UTC) of daily bars: a midnight as written is a date; another time, its calendar-local date."
     wall, aware = _wall_clock(s, fmt)
     if (bad := wall.isna().to_numpy()).any():
-        raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}; {_DAILY_FORMS}', file=file, rows=_rows(bad), column='timestamp')
+        raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}; {_DAILY_FORMS}',
+                             file=file, rows=_rows(bad), column='timestamp')
     out = wall.dt.normalize()
     timed = (wall != out).to_numpy()
     if tz is None and (bad := timed & ~aware).any():
-        raise TimezoneError(f"time of day {s.iloc[np.argmax(bad)]!r} with no UTC offset and no catalog 'timezone'; {_DAILY_FORMS}",
-                            file=file, rows=_rows(bad), column='timestamp')
+        raise TimezoneError(f"time of day {s.iloc[np.argmax(bad)]!r} with no UTC offset and no catalog 'timezone'; "
+                            f'{_DAILY_FORMS}', file=file, rows=_rows(bad), column='timestamp')
     out = out.dt.tz_localize('UTC').astype(TS_DTYPE)
     if timed.any():
         try: instants = parse_timestamps(s[timed].reset_index(drop=True), tz, fmt, file)
-        except DataError as e: raise type(e)(e.detail, file, np.flatnonzero(timed)[np.asarray(e.rows, int) - 1] + 1, e.column) from None
+        except DataError as e:   # name the file's rows, not the subset's
+            raise type(e)(e.detail, file, np.flatnonzero(timed)[np.asarray(e.rows, int) - 1] + 1, e.column) from None
         out[timed] = session_date_labels(instants, calendar).to_numpy()
     return out
 
@@ -177,7 +181,8 @@ def adjust_prices(df: pd.DataFrame, file=None) -> pd.DataFrame:
                                  f"found {list(df.columns)}", file=file, column='adj_close')
     adj = pd.to_numeric(df[col], errors='coerce').astype('float64').to_numpy()
     if (bad := ~(np.isfinite(adj) & (adj > 0))).any():
-        raise NonPositivePriceError(f'adjusted close must be a positive number: {df[col].iloc[np.argmax(bad)]!r}', file=file, rows=_rows(bad), column=col)
+        raise NonPositivePriceError(f'adjusted close must be a positive number: {df[col].iloc[np.argmax(bad)]!r}',
+                                    file=file, rows=_rows(bad), column=col)
     factor = adj / df['close'].to_numpy()
     out = df.drop(columns=[col]).assign(**{c: df[c].to_numpy() * factor for c in PRICE_COLS})
     return out.assign(volume=df['volume'].to_numpy() / factor)
@@ -275,7 +280,8 @@ class Catalog(Section):
     @classmethod
     def _keys(cls, v):   # a key names folders under data/staged and data/generated: the study-name rule
         if bad := [k for k in v if not DATASET_KEY.fullmatch(k)]:
-            raise ValueError(f"dataset key(s) {bad} must be letters, digits, '_', '.', '-', starting with a letter or digit")
+            raise ValueError(f"dataset key(s) {bad} must be letters, digits, '_', '.', '-', "
+                             "starting with a letter or digit")
         return v
 
 def load_catalog(path) -> Catalog:
@@ -415,8 +421,9 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
         pos = np.searchsorted(grid, t); on = (pos < len(grid)) & (grid[np.minimum(pos, len(grid) - 1)] == t)
         if not on.any():
             seen, expected = [', '.join(str(pd.Timestamp(x, tz='UTC')) for x in v[:2]) for v in (t, grid)]
-            raise DataError(f'no bar of symbol {sym!r} lies on the {calendar} {freq} grid (wrong calendar, timezone or freq?): '
-                            f"its first bars are at {seen}; the grid there has {expected or 'no session'}", column='timestamp')
+            raise DataError(f'no bar of symbol {sym!r} lies on the {calendar} {freq} grid (wrong calendar, timezone or '
+                            f"freq?): its first bars are at {seen}; the grid there has {expected or 'no session'}",
+                            column='timestamp')
         pos = pos[on]; grid = grid[pos.min():pos.max() + 1]; pos = pos - pos.min()
         have = np.zeros(len(grid), bool); have[pos] = True
         g = {c: np.full(len(grid), np.nan) for c in [*PRICE_COLS, 'volume']}
@@ -437,29 +444,29 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
     return pd.concat(out, ignore_index=True), pd.DataFrame(stats)
 
 # %% ../nbs/01_ingest.ipynb #1f31f4f1
-SPLIT_RATIOS = (2, 3, 4, 5, 10, 1.5)   # and their inverses: 2:1, 3:1, ..., 3:2 splits and reverse splits
+SPLIT_RATIOS = {'2': 2, '3': 3, '4': 4, '5': 5, '10': 10, '3/2': 3 / 2,            # k:1 splits, 3:2 ...
+                '1/2': 1 / 2, '1/3': 1 / 3, '1/4': 1 / 4, '1/5': 1 / 5, '1/10': 1 / 10, '2/3': 2 / 3}   # ... and reverse
+SUSPECT_COLS = ['symbol', 'timestamp', 'ratio', 'log_return', 'robust_sigmas', 'near_split']
+
+def _near_split(r: np.ndarray, tol: float) -> np.ndarray:
+    "The split ratio ('1/2', '3/2', ...) whose log lies within `tol` of each log return `r`, else ''."
+    logs = np.log(list(SPLIT_RATIOS.values()))
+    gap = np.abs(np.asarray(r)[:, None] - logs[None, :])
+    nearest = np.array(list(SPLIT_RATIOS), dtype=object)[gap.argmin(axis=1)]
+    return np.where(gap.min(axis=1, initial=np.inf) < tol, nearest, '')
 
 def suspect_moves(bars: pd.DataFrame, sigmas: float = 8.0, ratio_tol: float = 0.03, window: int = 21) -> pd.DataFrame:
-    "Close-to-close moves beyond `sigmas` local robust sigmas of the symbol's log returns, or near a split ratio; one row each."
+    "Close-to-close moves beyond `sigmas` local robust sigmas of a symbol's log returns, or near a split ratio."
     out = []
     for sym, b in bars.groupby('symbol', sort=True):
         r = np.diff(np.log(b['close'].to_numpy()))
         local = 1.4826 * pd.Series(np.abs(r)).rolling(window, center=True, min_periods=5).median().to_numpy()
         z = np.abs(r) / np.where(local > 0, local, np.nan)   # no spread (constant prices): ratios only
-        gap = np.abs(np.abs(r)[:, None] - np.log(SPLIT_RATIOS)[None, :])
-        near = gap.min(axis=1, initial=np.inf) < ratio_tol
-        hit = np.flatnonzero(near | (z > sigmas))
-        nearest = np.array(SPLIT_RATIOS)[gap.argmin(axis=1)] if len(r) else np.array([])
+        near = _near_split(r, ratio_tol)
+        hit = (near != '') | (z > sigmas)
         out.append(pd.DataFrame({'symbol': sym, 'timestamp': b['timestamp'].to_numpy()[1:][hit], 'ratio': np.exp(r[hit]),
-                                 'log_return': r[hit], 'robust_sigmas': z[hit],
-                                 'near_split': np.where(near[hit], [_ratio_name(q, s) for q, s in zip(nearest[hit], r[hit])], '')}))
-    cols = ['symbol', 'timestamp', 'ratio', 'log_return', 'robust_sigmas', 'near_split']
-    return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
-
-def _ratio_name(q: float, r: float) -> str:
-    "'1/2' for a halving, '2' for a doubling, '2/3' and '3/2' for 3:2 splits."
-    frac = '3/2' if q == 1.5 else str(int(q))
-    return frac if r > 0 else ('2/3' if q == 1.5 else f'1/{int(q)}')
+                                 'log_return': r[hit], 'robust_sigmas': z[hit], 'near_split': near[hit]}))
+    return pd.concat(out, ignore_index=True)[SUSPECT_COLS] if out else pd.DataFrame(columns=SUSPECT_COLS)
 
 # %% ../nbs/01_ingest.ipynb #7cdc6a8c
 def _study_inputs(study: Study):
@@ -476,10 +483,13 @@ def _study_inputs(study: Study):
     return cat, dirs, files, inputs
 
 # %% ../nbs/01_ingest.ipynb #75ddd022
+def _describe_move(m) -> str:
+    "'2019-12-30 00:00:00+00:00: x0.506 (37 sigma, near 1/2)'"
+    return f"{m.timestamp}: x{m.ratio:.3f} ({m.robust_sigmas:.0f} sigma" + (f', near {m.near_split})' if m.near_split else ')')
+
 def _with_suspects(stats: pd.DataFrame, moves: pd.DataFrame, examples: int = 5) -> pd.DataFrame:
-    "`stats` with each symbol's count of suspect moves and the first few as 'timestamp: xratio (sigmas, near a split ratio)'."
-    fmt = lambda m: f"{m.timestamp}: x{m.ratio:.3f} ({m.robust_sigmas:.0f} sigma" + (f', near {m.near_split})' if m.near_split else ')')
-    listed = {sym: [fmt(m) for m in d.head(examples).itertuples()] for sym, d in moves.groupby('symbol')}
+    "`stats` with each symbol's count of suspect moves and the first `examples` of them, described."
+    listed = {sym: [_describe_move(m) for m in d.head(examples).itertuples()] for sym, d in moves.groupby('symbol')}
     return stats.assign(suspect_moves=[len(moves[moves['symbol'] == s]) for s in stats['symbol']],
                         suspect_examples=[listed.get(s, []) for s in stats['symbol']])
 
@@ -494,7 +504,8 @@ def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     if freq != spec.freq: bars, rep['off_session_dropped'] = resample_bars(bars, freq, spec.calendar, spec.freq)
     if bars.empty: return bars, rep, pd.DataFrame()
     moves = suspect_moves(bars)
-    if len(moves): get_logger().warning(f'dataset {name!r}: {len(moves)} suspect move(s), see the quality report (unadjusted split?)')
+    if len(moves):
+        get_logger().warning(f'dataset {name!r}: {len(moves)} suspect move(s), see the quality report (unadjusted split?)')
     try: bars, stats = complete_grid(bars, spec.calendar, freq, d.fill_missing)
     except DataError as e:
         where = files[0][0] if len(files) == 1 else f'{spec.path or name} ({len(files)} files)'
@@ -530,8 +541,8 @@ def quality_table(quality: dict) -> pd.DataFrame:
         s[k] = [sum(f.get(k, 0) for f in rep[ds]['files']) for ds in s['dataset']]
     s['off_session_dropped'] = [rep[ds]['off_session_dropped'] for ds in s['dataset']]
     return s[['dataset', 'calendar', 'freq', 'first', 'last', 'bars', 'grid_bars', 'filled', 'filled_pct', 'gaps',
-              'longest_gap', 'off_grid_dropped', 'off_session_dropped', 'duplicates_dropped', 'rows_reordered', 'off_grid_examples',
-              'suspect_moves', 'suspect_examples']]
+              'longest_gap', 'off_grid_dropped', 'off_session_dropped', 'duplicates_dropped', 'rows_reordered',
+              'off_grid_examples', 'suspect_moves', 'suspect_examples']]
 
 # %% ../nbs/01_ingest.ipynb #7e281332
 def plot_bars(bars: pd.DataFrame, max_points: int = 5000):
