@@ -59,6 +59,15 @@ def test_daily_timestamps_land_on_their_sessions(daily):
         assert b['timestamp'].tolist() == grid.tolist(), sym
     assert q.loc['bbb', 'filled'] == 2   # bbb's two missing days are filled, not shifted
 
+def test_utc_midnights_land_on_their_sessions():
+    # ddd (left out of the study) is written at 00:00 UTC, 19:00/20:00 the evening before in New York
+    from tsresearch.ingest import load_catalog, load_dataset
+    cat = load_catalog(ROOT / 'data' / 'catalog.yaml')
+    bars, _ = load_dataset(cat.datasets['daily_sample'], 'daily_sample', base=cat.base)
+    ddd = bars[bars['symbol'] == 'ddd']
+    assert ddd['timestamp'].dt.strftime('%Y-%m-%d').tolist() == _raw_dates('ddd')
+    assert (ddd['timestamp'] == ddd['timestamp'].dt.normalize()).all()
+
 def test_datetime_index_parquet_is_read(daily):
     files = {Path(f['file']).name: f for r in daily.quality['datasets'] for f in r['files']}
     assert files['ccc_daily.parquet']['rows'] == len(_raw_dates('ccc')) == 490
