@@ -16,7 +16,8 @@ from exchange_calendars.exchange_calendar import ExchangeCalendar
 from .core import ConfigError
 
 # %% auto #0
-__all__ = ['TS_DTYPE', 'is_daily', 'parse_freq', 'FXCalendar', 'get_calendar', 'session_table', 'session_grid', 'session_bins']
+__all__ = ['TS_DTYPE', 'is_daily', 'parse_freq', 'FXCalendar', 'get_calendar', 'session_table', 'session_grid', 'session_bins',
+           'calendar_timezone', 'session_date_labels']
 
 # %% ../nbs/00a_calendars.ipynb #9f5c2fbf
 TS_DTYPE = 'datetime64[us, UTC]'  # the one timestamp dtype every stage uses
@@ -109,3 +110,13 @@ def session_bins(ts: pd.DatetimeIndex, calendar: str, freq: str) -> pd.DatetimeI
         o = opens[i[ok]]
         out[ok] = o + ((t[ok] - o) // step) * step
     return pd.DatetimeIndex(out).tz_localize('UTC').astype(TS_DTYPE)
+
+# %% ../nbs/00a_calendars.ipynb #9fa634dd
+def calendar_timezone(calendar: str) -> str:
+    "The timezone a calendar's sessions are defined in ('America/New_York' for XNYS and FX, 'UTC' for 24/7)."
+    return str(get_calendar(calendar, '2024-01-01', '2024-01-02').tz)
+
+def session_date_labels(ts, calendar: str) -> pd.DatetimeIndex:
+    "Daily bar label (00:00 UTC of the date) of the calendar-local date on which each UTC instant `ts` falls."
+    local = pd.DatetimeIndex(ts).tz_convert(calendar_timezone(calendar)).tz_localize(None).normalize()
+    return local.tz_localize('UTC').astype(TS_DTYPE).rename('timestamp')

@@ -6,24 +6,25 @@
 from __future__ import annotations
 import difflib, fnmatch, glob, importlib.util, inspect, json, os, re, shutil, stat, uuid, zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .core import (ConfigError, DataError, Section, StudyConfig, Study, format_validation_error,
                              sha256_file, sha256_bytes, code_hash, get_logger)
-from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_grid
+from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_date_labels, session_grid
 
 # %% auto #0
-__all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'EmptyFileError', 'UnsupportedFormatError', 'MissingColumnError',
-           'TimestampError', 'TimezoneError', 'NonFiniteError', 'NonPositivePriceError', 'OHLCError',
-           'NegativeVolumeError', 'DuplicateRowsError', 'UnsortedError', 'ChecksumError', 'UnsafeArchiveError',
-           'file_format', 'read_table', 'normalize_columns', 'parse_timestamps', 'check_values', 'check_order',
-           'validate_file', 'DatasetSpec', 'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files',
-           'load_dataset', 'resample_bars', 'complete_grid', 'ingest_study', 'quality_table', 'plot_bars']
+__all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'ADJ_CLOSE_ALIASES', 'DATASET_KEY', 'SPLIT_RATIOS', 'SUSPECT_COLS',
+           'EmptyFileError', 'UnsupportedFormatError', 'MissingColumnError', 'TimestampError', 'TimezoneError',
+           'NonFiniteError', 'NonPositivePriceError', 'OHLCError', 'NegativeVolumeError', 'DuplicateRowsError',
+           'UnsortedError', 'ChecksumError', 'UnsafeArchiveError', 'file_format', 'read_table', 'normalize_columns',
+           'parse_timestamps', 'daily_timestamps', 'check_values', 'adjust_prices', 'check_order', 'validate_file',
+           'DatasetSpec', 'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files', 'load_dataset',
+           'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_study', 'quality_table', 'plot_bars']
 
 # %% ../nbs/01_ingest.ipynb #08ffa92e
 class EmptyFileError(DataError): "The file has no data rows."
@@ -65,7 +66,15 @@ def read_table(path, fmt: str | None = None) -> pd.DataFrame:
         if fmt == 'parquet': raise UnsupportedFormatError(f'not a readable parquet file ({e})', file=path) from None
         raise DataError(f'could not parse as CSV ({e})', file=path) from None
     if len(df) == 0: raise EmptyFileError('no data rows (only a header)', file=path)
-    return df
+    return _index_to_columns(df) if fmt == 'parquet' else df
+
+def _index_to_columns(df: pd.DataFrame) -> pd.DataFrame:
+    "A parquet file's index as columns: named levels by name, an unnamed DatetimeIndex as `timestamp`; no row numbers."
+    if isinstance(df.index, pd.RangeIndex): return df
+    if df.index.nlevels == 1 and df.index.name is None and isinstance(df.index, pd.DatetimeIndex):
+        df = df.rename_axis('timestamp')
+    named = [n for n in df.index.names if n is not None and n not in df.columns]
+    return (df.reset_index(level=named) if named else df).reset_index(drop=True)
 
 # %% ../nbs/01_ingest.ipynb #9c1b575c
 def normalize_columns(df: pd.DataFrame, file=None, rename: dict | None = None, need_symbol: bool = False) -> pd.DataFrame:
@@ -111,6 +120,39 @@ def parse_timestamps(s: pd.Series, tz: str | None = None, fmt: str | None = None
         out = loc
     return out.dt.tz_convert('UTC').astype(TS_DTYPE)
 
+# %% ../nbs/01_ingest.ipynb #d7c4d706
+def _wall_clock(s: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:
+    "Timestamps as written (naive wall-clock time in their own offset or zone; NaT if unparseable), and which carry a zone."
+    if isinstance(s.dtype, pd.DatetimeTZDtype): return s.dt.tz_localize(None), np.ones(len(s), bool)
+    if pd.api.types.is_datetime64_dtype(s.dtype): return s, np.zeros(len(s), bool)
+    txt = s.astype('string').str.strip()
+    aware = txt.str.contains(_OFFSET, na=False).to_numpy()
+    fmt = re.sub(r'\s*%z', '', fmt) if fmt else 'ISO8601'
+    return pd.to_datetime(txt.str.replace(_OFFSET, '', regex=True), format=fmt, errors='coerce'), aware
+
+_DAILY_FORMS = ("daily bars are stamped with their session date: '2024-01-02', '2024-01-02T00:00Z', "
+                "or a time of day with an offset ('2024-01-02 16:00-05:00')")
+
+def daily_timestamps(s: pd.Series, tz: str | None = None, calendar: str = '24/7', fmt: str | None = None,
+                     file=None) -> pd.Series:
+    "Session labels (00:00 UTC) of daily bars: a midnight as written is a date; another time, its calendar-local date."
+    wall, aware = _wall_clock(s, fmt)
+    if (bad := wall.isna().to_numpy()).any():
+        raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}; {_DAILY_FORMS}',
+                             file=file, rows=_rows(bad), column='timestamp')
+    out = wall.dt.normalize()
+    timed = (wall != out).to_numpy()
+    if tz is None and (bad := timed & ~aware).any():
+        raise TimezoneError(f"time of day {s.iloc[np.argmax(bad)]!r} with no UTC offset and no catalog 'timezone'; "
+                            f'{_DAILY_FORMS}', file=file, rows=_rows(bad), column='timestamp')
+    out = out.dt.tz_localize('UTC').astype(TS_DTYPE)
+    if timed.any():
+        try: instants = parse_timestamps(s[timed].reset_index(drop=True), tz, fmt, file)
+        except DataError as e:   # name the file's rows, not the subset's
+            raise type(e)(e.detail, file, np.flatnonzero(timed)[np.asarray(e.rows, int) - 1] + 1, e.column) from None
+        out[timed] = session_date_labels(instants, calendar).to_numpy()
+    return out
+
 # %% ../nbs/01_ingest.ipynb #59ed0ab5
 def check_values(df: pd.DataFrame, file=None) -> pd.DataFrame:
     "Coerce OHLCV to float64 and check finiteness, positivity, OHLC consistency and volume."
@@ -127,6 +169,23 @@ def check_values(df: pd.DataFrame, file=None) -> pd.DataFrame:
     if (bad := l > np.minimum(o, c)).any(): raise OHLCError('low above open or close', file=file, rows=_rows(bad), column='low')
     if (bad := df['volume'].to_numpy() < 0).any(): raise NegativeVolumeError('volume must not be negative', file=file, rows=_rows(bad), column='volume')
     return df
+
+# %% ../nbs/01_ingest.ipynb #ad7499e4
+ADJ_CLOSE_ALIASES = ('adj_close', 'adj close', 'adjclose', 'adjusted_close', 'adjusted close', 'adj. close')
+
+def adjust_prices(df: pd.DataFrame, file=None) -> pd.DataFrame:
+    "Scale open, high, low, close by adj_close / close and volume by close / adj_close; drop `adj_close`."
+    col = next((c for c in ADJ_CLOSE_ALIASES if c in df.columns), None)
+    if col is None:
+        raise MissingColumnError(f"adjust: adj_close needs an adjusted-close column ({', '.join(ADJ_CLOSE_ALIASES)}); "
+                                 f"found {list(df.columns)}", file=file, column='adj_close')
+    adj = pd.to_numeric(df[col], errors='coerce').astype('float64').to_numpy()
+    if (bad := ~(np.isfinite(adj) & (adj > 0))).any():
+        raise NonPositivePriceError(f'adjusted close must be a positive number: {df[col].iloc[np.argmax(bad)]!r}',
+                                    file=file, rows=_rows(bad), column=col)
+    factor = adj / df['close'].to_numpy()
+    out = df.drop(columns=[col]).assign(**{c: df[c].to_numpy() * factor for c in PRICE_COLS})
+    return out.assign(volume=df['volume'].to_numpy() / factor)
 
 # %% ../nbs/01_ingest.ipynb #05f17a5c
 def check_order(df: pd.DataFrame, file=None, repair: bool = False) -> tuple[pd.DataFrame, dict]:
@@ -152,20 +211,37 @@ def check_order(df: pd.DataFrame, file=None, repair: bool = False) -> tuple[pd.D
     return df.reset_index(drop=True), report
 
 # %% ../nbs/01_ingest.ipynb #5401dc58
+def _file_symbol(path, rule) -> str | None:
+    "The symbol a file name gives: the stem (`rule` True), or the one group of the regex `rule` searched in the name."
+    if rule is True: return Path(path).name.split('.')[0]
+    if not rule: return None
+    m = re.search(rule, Path(path).name)
+    if m is None or not m.group(1):
+        raise DataError(f'file name does not match the symbol_from_filename pattern {rule!r}', file=path)
+    return m.group(1)
+
 def validate_file(path, fmt=None, tz=None, timestamp_format=None, symbol=None, symbol_column='symbol',
-                  symbol_from_filename=False, rename=None, repair=False) -> tuple[pd.DataFrame, dict]:
+                  symbol_from_filename=False, rename=None, repair=False, freq=None, calendar='24/7',
+                  adjust=None) -> tuple[pd.DataFrame, dict]:
     "Read and validate one file; return canonical bars and a report of rows and repairs."
     df = read_table(path, fmt)
-    fixed = symbol or (Path(path).name.split('.')[0] if symbol_from_filename else None)
+    fixed = symbol or _file_symbol(path, symbol_from_filename)
     df = normalize_columns(df, path, {**(rename or {}), **({symbol_column: 'symbol'} if not fixed else {})}, need_symbol=not fixed)
     if fixed: df['symbol'] = fixed
     elif (bad := df['symbol'].isna().to_numpy()).any(): raise DataError('missing symbol', file=path, rows=_rows(bad), column='symbol')
-    df = df.assign(symbol=df['symbol'].astype(str), timestamp=parse_timestamps(df['timestamp'], tz, timestamp_format, path))[BAR_COLS]
+    daily = freq is not None and is_daily(freq)
+    ts = (daily_timestamps(df['timestamp'], tz, calendar, timestamp_format, path) if daily
+          else parse_timestamps(df['timestamp'], tz, timestamp_format, path))
+    extra = [c for c in ADJ_CLOSE_ALIASES if c in df.columns][:1] if adjust else []
+    df = df.assign(symbol=df['symbol'].astype(str), timestamp=ts)[BAR_COLS + extra]
     df = check_values(df, path)
+    if adjust == 'adj_close': df = adjust_prices(df, path)
     df, rep = check_order(df, path, repair)
     return df, {'file': str(path), 'rows': len(df), **rep}
 
 # %% ../nbs/01_ingest.ipynb #8a4c529c
+DATASET_KEY = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*')   # as study names (core.StudyConfig.name)
+
 class DatasetSpec(Section):
     path: str | None = None
     package: str | None = None
@@ -178,10 +254,19 @@ class DatasetSpec(Section):
     timestamp_format: str | None = None
     symbol: str | None = None
     symbol_column: str = 'symbol'
-    symbol_from_filename: bool = False
+    symbol_from_filename: bool | str = False   # true: the file name's stem; a regex: its one group
     columns: dict[str, str] = {}
     sha256: str | dict[str, str] | None = None
     max_unzipped_mb: float = Field(2048, gt=0)
+    adjust: Literal['adj_close'] | None = None   # scale OHLC by adj_close / close (splits, dividends)
+    @field_validator('symbol_from_filename')
+    @classmethod
+    def _pattern(cls, v):
+        if isinstance(v, str):
+            try: groups = re.compile(v).groups
+            except re.error as e: raise ValueError(f'not a regular expression ({e})') from None
+            if groups != 1: raise ValueError(f'the pattern needs exactly one (group) for the symbol, has {groups}')
+        return v
     @model_validator(mode='after')
     def _source(self):
         if (self.path is None) == (self.synthetic is None): raise ValueError("give exactly one of 'path' or 'synthetic'")
@@ -191,6 +276,13 @@ class DatasetSpec(Section):
 class Catalog(Section):
     datasets: dict[str, DatasetSpec]
     base: str = '.'   # folder of the catalog file; relative paths resolve against it
+    @field_validator('datasets')
+    @classmethod
+    def _keys(cls, v):   # a key names folders under data/staged and data/generated: the study-name rule
+        if bad := [k for k in v if not DATASET_KEY.fullmatch(k)]:
+            raise ValueError(f"dataset key(s) {bad} must be letters, digits, '_', '.', '-', "
+                             "starting with a letter or digit")
+        return v
 
 def load_catalog(path) -> Catalog:
     "Read and validate a catalog YAML file."
@@ -295,7 +387,7 @@ def load_dataset(spec: DatasetSpec, name: str, base='.', staging_dir='data/stage
     for path, sha in files:
         fmt = spec.format if spec.format != 'zip' else None
         df, rep = validate_file(path, fmt, spec.timezone, spec.timestamp_format, spec.symbol, spec.symbol_column,
-                                spec.symbol_from_filename, spec.columns, repair)
+                                spec.symbol_from_filename, spec.columns, repair, spec.freq, spec.calendar, spec.adjust)
         parts.append(df); reports.append({**rep, 'sha256': sha})
     bars = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if len(parts) > 1:
@@ -327,7 +419,11 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
         grid = session_grid(calendar, freq, b['timestamp'].iloc[0], b['timestamp'].iloc[-1]).to_numpy('M8[us]')
         t = b['timestamp'].to_numpy('M8[us]')
         pos = np.searchsorted(grid, t); on = (pos < len(grid)) & (grid[np.minimum(pos, len(grid) - 1)] == t)
-        if not on.any(): raise DataError(f'no bar of symbol {sym!r} lies on the {calendar} {freq} grid (wrong calendar, timezone or freq?)', column='timestamp')
+        if not on.any():
+            seen, expected = [', '.join(str(pd.Timestamp(x, tz='UTC')) for x in v[:2]) for v in (t, grid)]
+            raise DataError(f'no bar of symbol {sym!r} lies on the {calendar} {freq} grid (wrong calendar, timezone or '
+                            f"freq?): its first bars are at {seen}; the grid there has {expected or 'no session'}",
+                            column='timestamp')
         pos = pos[on]; grid = grid[pos.min():pos.max() + 1]; pos = pos - pos.min()
         have = np.zeros(len(grid), bool); have[pos] = True
         g = {c: np.full(len(grid), np.nan) for c in [*PRICE_COLS, 'volume']}
@@ -347,6 +443,31 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
         out.append(df)
     return pd.concat(out, ignore_index=True), pd.DataFrame(stats)
 
+# %% ../nbs/01_ingest.ipynb #1f31f4f1
+SPLIT_RATIOS = {'2': 2, '3': 3, '4': 4, '5': 5, '10': 10, '3/2': 3 / 2,            # k:1 splits, 3:2 ...
+                '1/2': 1 / 2, '1/3': 1 / 3, '1/4': 1 / 4, '1/5': 1 / 5, '1/10': 1 / 10, '2/3': 2 / 3}   # ... and reverse
+SUSPECT_COLS = ['symbol', 'timestamp', 'ratio', 'log_return', 'robust_sigmas', 'near_split']
+
+def _near_split(r: np.ndarray, tol: float) -> np.ndarray:
+    "The split ratio ('1/2', '3/2', ...) whose log lies within `tol` of each log return `r`, else ''."
+    logs = np.log(list(SPLIT_RATIOS.values()))
+    gap = np.abs(np.asarray(r)[:, None] - logs[None, :])
+    nearest = np.array(list(SPLIT_RATIOS), dtype=object)[gap.argmin(axis=1)]
+    return np.where(gap.min(axis=1, initial=np.inf) < tol, nearest, '')
+
+def suspect_moves(bars: pd.DataFrame, sigmas: float = 8.0, ratio_tol: float = 0.03, window: int = 21) -> pd.DataFrame:
+    "Close-to-close moves beyond `sigmas` local robust sigmas of a symbol's log returns, or near a split ratio."
+    out = []
+    for sym, b in bars.groupby('symbol', sort=True):
+        r = np.diff(np.log(b['close'].to_numpy()))
+        local = 1.4826 * pd.Series(np.abs(r)).rolling(window, center=True, min_periods=5).median().to_numpy()
+        z = np.abs(r) / np.where(local > 0, local, np.nan)   # no spread (constant prices): ratios only
+        near = _near_split(r, ratio_tol)
+        hit = (near != '') | (z > sigmas)
+        out.append(pd.DataFrame({'symbol': sym, 'timestamp': b['timestamp'].to_numpy()[1:][hit], 'ratio': np.exp(r[hit]),
+                                 'log_return': r[hit], 'robust_sigmas': z[hit], 'near_split': near[hit]}))
+    return pd.concat(out, ignore_index=True)[SUSPECT_COLS] if out else pd.DataFrame(columns=SUSPECT_COLS)
+
 # %% ../nbs/01_ingest.ipynb #7cdc6a8c
 def _study_inputs(study: Study):
     cfg, d = study.config, study.config.data
@@ -362,6 +483,16 @@ def _study_inputs(study: Study):
     return cat, dirs, files, inputs
 
 # %% ../nbs/01_ingest.ipynb #75ddd022
+def _describe_move(m) -> str:
+    "'2019-12-30 00:00:00+00:00: x0.506 (37 sigma, near 1/2)'"
+    return f"{m.timestamp}: x{m.ratio:.3f} ({m.robust_sigmas:.0f} sigma" + (f', near {m.near_split})' if m.near_split else ')')
+
+def _with_suspects(stats: pd.DataFrame, moves: pd.DataFrame, examples: int = 5) -> pd.DataFrame:
+    "`stats` with each symbol's count of suspect moves and the first `examples` of them, described."
+    listed = {sym: [_describe_move(m) for m in d.head(examples).itertuples()] for sym, d in moves.groupby('symbol')}
+    return stats.assign(suspect_moves=[len(moves[moves['symbol'] == s]) for s in stats['symbol']],
+                        suspect_examples=[listed.get(s, []) for s in stats['symbol']])
+
 def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     bars, rep = load_dataset(spec, name, repair=d.repair, files=files, **dirs)
     rep['rows_loaded'] = len(bars)
@@ -372,8 +503,15 @@ def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     rep['off_session_dropped'] = 0
     if freq != spec.freq: bars, rep['off_session_dropped'] = resample_bars(bars, freq, spec.calendar, spec.freq)
     if bars.empty: return bars, rep, pd.DataFrame()
-    bars, stats = complete_grid(bars, spec.calendar, freq, d.fill_missing)
-    return bars, {**rep, 'freq': freq}, stats.assign(dataset=name, calendar=spec.calendar, freq=freq)
+    moves = suspect_moves(bars)
+    if len(moves):
+        get_logger().warning(f'dataset {name!r}: {len(moves)} suspect move(s), see the quality report (unadjusted split?)')
+    try: bars, stats = complete_grid(bars, spec.calendar, freq, d.fill_missing)
+    except DataError as e:
+        where = files[0][0] if len(files) == 1 else f'{spec.path or name} ({len(files)} files)'
+        raise DataError(f'dataset {name!r}: {e.detail}', file=where, column=e.column) from None
+    stats = _with_suspects(stats, moves).assign(dataset=name, calendar=spec.calendar, freq=freq)
+    return bars, {**rep, 'freq': freq}, stats
 
 def ingest_study(study: Study) -> tuple[pd.DataFrame, dict]:
     "Run (or load, if current) the ingest stage: gridded bars and a quality report."
@@ -403,7 +541,8 @@ def quality_table(quality: dict) -> pd.DataFrame:
         s[k] = [sum(f.get(k, 0) for f in rep[ds]['files']) for ds in s['dataset']]
     s['off_session_dropped'] = [rep[ds]['off_session_dropped'] for ds in s['dataset']]
     return s[['dataset', 'calendar', 'freq', 'first', 'last', 'bars', 'grid_bars', 'filled', 'filled_pct', 'gaps',
-              'longest_gap', 'off_grid_dropped', 'off_session_dropped', 'duplicates_dropped', 'rows_reordered', 'off_grid_examples']]
+              'longest_gap', 'off_grid_dropped', 'off_session_dropped', 'duplicates_dropped', 'rows_reordered',
+              'off_grid_examples', 'suspect_moves', 'suspect_examples']]
 
 # %% ../nbs/01_ingest.ipynb #7e281332
 def plot_bars(bars: pd.DataFrame, max_points: int = 5000):
