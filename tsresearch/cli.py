@@ -20,20 +20,23 @@ class UsageError(TsResearchError):
 def fold_list(text: str) -> list[int]:
     "`--folds 0,2` as [0, 2]; an empty list, a non-number or a repeated fold is an error."
     parts = [p.strip() for p in text.split(',')]
-    if not all(p.isdigit() for p in parts): raise argparse.ArgumentTypeError(f'expected fold numbers such as 0,2, got {text!r}')
+    if not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f'expected fold numbers such as 0,2, got {text!r}')
     folds = [int(p) for p in parts]
     if twice := sorted({k for k in folds if folds.count(k) > 1}):
         raise argparse.ArgumentTypeError(f'fold {twice[0]} given twice in {text!r}')
     return folds
 
 def positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1: raise argparse.ArgumentTypeError(f'expected a whole number >= 1, got {text!r}')
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f'expected a whole number >= 1, got {text!r}')
     return int(text)
 
 def column_rename(text: str) -> tuple[str, str]:
     "`--column 'Adj Close=close'`: a column of the file and the canonical name it stands for."
     source, eq, name = text.partition('=')
-    if not eq or not source or not name: raise argparse.ArgumentTypeError(f"expected SOURCE=NAME such as 'Date=timestamp', got {text!r}")
+    if not eq or not source or not name:
+        raise argparse.ArgumentTypeError(f"expected SOURCE=NAME such as 'Date=timestamp', got {text!r}")
     return source, name
 
 # %% ../nbs/90_cli.ipynb #c3f2e5a7
@@ -53,10 +56,12 @@ def _bars_files(a, tmp) -> list[Path]:
     from tsresearch.ingest import file_format, stage_archive, check_sha256
     import fnmatch
     path = Path(a.path)
-    if not path.is_file(): raise UsageError(f"{path}: {'a directory, not a bars file' if path.is_dir() else 'no such file'}")
+    if not path.is_file():
+        raise UsageError(f"{path}: {'a directory, not a bars file' if path.is_dir() else 'no such file'}")
     if file_format(path, a.format) != 'zip': return [path]
     d = stage_archive(path, check_sha256(path, a.sha256), tmp, 'validate')
-    files = sorted(p for p in d.rglob('*') if p.is_file() and p.name != '.complete' and fnmatch.fnmatch(p.relative_to(d).as_posix(), a.members))
+    files = sorted(p for p in d.rglob('*') if p.is_file() and p.name != '.complete'
+                   and fnmatch.fnmatch(p.relative_to(d).as_posix(), a.members))
     if not files: raise UsageError(f'{path}: no member matches --members {a.members!r}')
     return files
 
@@ -119,7 +124,7 @@ class _Parser(argparse.ArgumentParser):
 def _validate_parser(sub):
     v = sub.add_parser('validate', help='validate a bars file and print a summary')
     v.add_argument('path'); v.add_argument('--timezone', help='timezone of naive timestamps, e.g. America/New_York')
-    v.add_argument('--timestamp-format', help="strftime format of the timestamps, e.g. '%%d.%%m.%%Y %%H:%%M' (default: ISO 8601)")
+    v.add_argument('--timestamp-format', help="strftime format, e.g. '%%d.%%m.%%Y %%H:%%M' (default: ISO 8601)")
     v.add_argument('--symbol', help='symbol for every row (if the file has no symbol column)')
     v.add_argument('--symbol-column', default='symbol', help='column holding the symbol (default: symbol)')
     v.add_argument('--symbol-from-filename', action='store_true', help='symbol = file name up to the first dot')
@@ -141,7 +146,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--folds', type=fold_list, help='comma-separated fold numbers, e.g. 0,2 (default: all)')
     r.add_argument('--resume', action='store_true', help='skip stages that finished with the same notebook, code, config and fold')
     r.add_argument('--fail-fast', action='store_true', help='stop at the first failing stage instead of going on with other folds')
-    r.add_argument('--jobs', type=positive_int, default=None, help="folds run in parallel, one papermill kernel each (default: the config's runtime.jobs)")
+    r.add_argument('--jobs', type=positive_int, default=None,
+                   help="folds run in parallel, one papermill kernel each (default: the config's runtime.jobs)")
     r.set_defaults(func=cmd_run)
     return p
 

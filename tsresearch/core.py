@@ -93,7 +93,7 @@ class DataConfig(Section):
 
 class BarrierSearchConfig(Section):
     n_trials: int = Field(30, ge=1, le=10_000)   # TPE trials; each labels the first training window once per horizon
-    timeout_s: float = Field(600, gt=0, le=86_400)   # wall-clock budget: no trial starts after it (the search's result says)
+    timeout_s: float = Field(600, gt=0, le=86_400)   # wall-clock budget in seconds: no trial starts after it
     pt_range: tuple[float, float] = (0.5, 3.0)   # multiples of volatility searched for pt_mult
     sl_range: tuple[float, float] = (0.5, 3.0)
     symmetric: bool = False                      # search one multiplier used for both barriers
@@ -129,7 +129,7 @@ def _distinct(v: list) -> list:
 
 class FeaturesConfig(Section):
     return_lags: list[Bars] = [1, 2, 5, 10, 20]   # log return over k bars: k = 0 is constant, k < 0 looks ahead
-    vol_windows: list[Window] = Field([20, 50], min_length=1)   # realised, Parkinson, Garman-Klass, Rogers-Satchell volatility
+    vol_windows: list[Window] = Field([20, 50], min_length=1)   # realised, Parkinson, Garman-Klass, Rogers-Satchell vol
     atr_window: int = Field(14, ge=2)
     rsi_window: int = Field(14, ge=2)
     macd: tuple[Bars, Bars, Bars] = (12, 26, 9)   # fast, slow and signal EMA spans
@@ -161,11 +161,6 @@ class SplitsConfig(Section):
     embargo_bars: int = Field(10, ge=0)   # bars dropped after each test window before training resumes
     cpcv_groups: int = Field(6, ge=2)     # CPCV: N groups of the timeline
     cpcv_test_groups: int = Field(2, ge=1)  # CPCV: k groups tested per split
-    @model_validator(mode='after')
-    def _groups(self):
-        if self.cpcv_test_groups >= self.cpcv_groups:
-            raise key_error('cpcv_test_groups', f'must be below cpcv_groups = {self.cpcv_groups}, got {self.cpcv_test_groups}')
-        return self
     @property
     def fold_count(self) -> int:
         "Folds the splits stage makes: `n_folds` test windows, or the C(N, k) CPCV splits (04_splits)."
@@ -176,7 +171,7 @@ class ModelsConfig(Section):
     unhashed: ClassVar[tuple[str, ...]] = ('names',)   # adding a model to a study does not retrain the others
     lookback: int = Field(128, ge=1)      # window length L
     quantiles: list[float] = Field([0.1, 0.5, 0.9], min_length=1)   # forecast levels in (0, 1), stored sorted
-    alpha: list[NonNegative] | None = None   # per-horizon cross-entropy weights (None: 1 each; all 0: pure quantile forecaster)
+    alpha: list[NonNegative] | None = None   # per-horizon cross-entropy weights (None: 1 each; all 0: quantiles only)
     quantile_lambda: float = Field(0.1, ge=0)  # pinball-loss weight (0: pure classifier)
     hidden: int = Field(64, ge=1, le=4096)   # model width (bound: see below)
     dropout: float = Field(0.1, ge=0, lt=1)
@@ -196,7 +191,8 @@ class ModelsConfig(Section):
     def _levels(cls, v):
         if not all(0 < q < 1 for q in v): raise ValueError('levels must lie strictly between 0 and 1')
         columns = [f'q_{int(round(q * 100)):02d}' for q in v]   # as prediction frames name them (10_models.base)
-        if len(set(columns)) != len(columns): raise ValueError('levels must differ in whole percents (prediction columns are q_<percent>)')
+        if len(set(columns)) != len(columns):
+            raise ValueError('levels must differ in whole percents (prediction columns are q_<percent>)')
         return sorted(v)
 
 class EnsembleConfig(Section):
@@ -247,9 +243,14 @@ class StudyConfig(Section):
     def _across_sections(self):
         alpha, horizons = self.models.alpha, self.labels.horizons
         if alpha is not None and len(alpha) != len(horizons):
-            raise key_error('models.alpha', f'{len(alpha)} weights for {len(horizons)} horizons (labels.horizons = {horizons})')
+            msg = f'{len(alpha)} weights for {len(horizons)} horizons (labels.horizons = {horizons})'
+            raise key_error('models.alpha', msg)
         if unknown := sorted(set(self.ensemble.models or []) - set(self.models.names)):
             raise key_error('ensemble.models', f'{unknown} not in models.names {self.models.names}')
+        s = self.splits   # checked here, not on SplitsConfig: 04_splits builds arbitrary ones to test its own error
+        if s.scheme == 'cpcv' and s.cpcv_test_groups >= s.cpcv_groups:
+            msg = f'must be below splits.cpcv_groups = {s.cpcv_groups}, got {s.cpcv_test_groups}'
+            raise key_error('splits.cpcv_test_groups', msg)
         return self
 
     def resolve(self, p: str | os.PathLike) -> str:
@@ -298,7 +299,7 @@ def format_validation_error(err: ValidationError, model: type[BaseModel], source
     return '\n'.join(lines)
 
 # %% ../nbs/00_core.ipynb #c7e1a2b4
-_CHECKED_ENV = 'TSRESEARCH_MODELS_CHECKED'   # models sections already checked against the registry, by this process or its parent
+_CHECKED_ENV = 'TSRESEARCH_MODELS_CHECKED'   # models sections that passed, here or in a parent process
 
 def _models_key(models: ModelsConfig) -> str:
     "Hash of the model names and params and of the models' source: what the registry check depends on."

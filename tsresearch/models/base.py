@@ -160,7 +160,8 @@ def get_model(name: str, key: str = 'models.names') -> type:
     models = load_models()
     if name not in models:
         close = difflib.get_close_matches(name, models, 1)
-        raise ConfigError(f'{key}: unknown model {name!r}' + (f"; did you mean {close[0]!r}?" if close else f'; known: {sorted(models)}'))
+        hint = f"; did you mean {close[0]!r}?" if close else f'; known: {sorted(models)}'
+        raise ConfigError(f'{key}: unknown model {name!r}{hint}')
     return models[name]
 
 # %% ../../nbs/10_models.base.ipynb #5625465d
@@ -168,7 +169,7 @@ class ForecastModel:
     "The contract: fit on a data module, predict logits and quantiles, save and load."
     name = 'base'
     flags = dict(torch=False, known=False, tokens=False, learns=True)
-    params_schema: dict = {}   # the keys `models.params.<name>` may set, with their defaults (None: derived from the spec)
+    params_schema: dict = {}   # keys `models.params.<name>` may set, with defaults (None: derived from the spec)
     def __init__(self, spec: ModelSpec, cfg: ModelsConfig | None = None):
         check_params(self.name, spec.params, self.params_schema)
         self.spec, self.cfg = spec, cfg or ModelsConfig()
@@ -189,7 +190,8 @@ class ForecastModel:
 def _fits(value, default) -> bool:
     "`value` is of `default`'s kind: bool for bool, int for int, any number for float; a None default takes anything."
     if default is None: return True
-    if isinstance(default, bool) or isinstance(value, bool): return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, float): return isinstance(value, (int, float))
     return isinstance(value, type(default))
 
@@ -200,14 +202,17 @@ def check_params(name: str, params: dict, schema: dict) -> dict:
         where = f'models.params.{name}.{key}'
         if key not in schema:
             near = difflib.get_close_matches(str(key), schema, 1)
-            raise ConfigError(f'{where}: unknown param' + (f'; did you mean {near[0]!r}?' if near else f'; known: {sorted(schema)}'))
-        if not _fits(value, schema[key]): raise ConfigError(f'{where}: expected {type(schema[key]).__name__}, got {value!r}')
+            hint = f'; did you mean {near[0]!r}?' if near else f'; known: {sorted(schema)}'
+            raise ConfigError(f'{where}: unknown param{hint}')
+        if not _fits(value, schema[key]):
+            raise ConfigError(f'{where}: expected {type(schema[key]).__name__}, got {value!r}')
     return {**schema, **params}
 
 def check_models_config(cfg: ModelsConfig) -> None:
-    "Every model in `models.names` and `models.params` is registered, and its params fit its schema (run at config load)."
+    "Every model in `models.names` and `models.params` is registered and its params fit its schema (run at load)."
     for i, name in enumerate(cfg.names): get_model(name, f'models.names.{i}')
-    for name, params in cfg.params.items(): check_params(name, params, get_model(name, f'models.params.{name}').params_schema)
+    for name, params in cfg.params.items():
+        check_params(name, params, get_model(name, f'models.params.{name}').params_schema)
 
 # %% ../../nbs/10_models.base.ipynb #bd40ba42
 def _to(batch: dict, device) -> dict:

@@ -48,7 +48,8 @@ class MajorityModel(ForecastModel):
     prior = quantiles = None
     def fit(self, dm, run_dir=None, device='cpu', seed=0, progress=True) -> dict:
         a = collect_batches(dm.train_dataloader(), ('y', 'w', 'r', 'mask'))
-        self.prior, self.quantiles = _prior_and_quantiles(a, self.spec, weighted=bool({**self.params_schema, **self.spec.params}['weighted']))
+        p = {**self.params_schema, **self.spec.params}
+        self.prior, self.quantiles = _prior_and_quantiles(a, self.spec, weighted=bool(p['weighted']))
         return {'n_train': len(a['y'])}
     def _logits(self, a) -> np.ndarray:
         return np.broadcast_to(np.log(self.prior), (len(a['row']), *self.prior.shape)).copy()
