@@ -42,7 +42,7 @@ BAD = [   # (id, section, values, key path, what the message says)
      "expected int, got 'many'"),
     ('stacking an unlisted model', 'ensemble', {'models': ['nhits']}, 'ensemble.models', 'not in models.names'),
     ('cpcv tests every group', 'splits', {'scheme': 'cpcv', 'cpcv_groups': 4, 'cpcv_test_groups': 4}, 'splits.cpcv_test_groups',
-     'must be below cpcv_groups'),
+     'must be below splits.cpcv_groups = 4'),
 ]
 
 
