@@ -8,7 +8,11 @@ CONFIG ?= configs/demo.yaml configs/eurusd.yaml
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test install kernel export readme clean-nbs check-sync bench distclean
+# JupyterLab on the workbook, loopback only, new notebooks and notebooks without a kernel on `tsresearch`
+# (tests/test_lab.py starts the server with these same flags).
+LAB_FLAGS := --ServerApp.ip=127.0.0.1 --MappingKernelManager.default_kernel_name=tsresearch
+
+.PHONY: demo test install kernel lab export readme clean-nbs check-sync bench distclean
 
 $(STAMP): settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +23,10 @@ $(STAMP): settings.ini setup.py
 
 install: $(STAMP)
 kernel: $(STAMP)
+
+lab: $(STAMP)
+	PYTHONPATH="$(CURDIR)" $(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
+	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) nbs/index.ipynb   # root: in a container
 
 demo: $(STAMP)
 	$(BIN)/tsresearch run $(CONFIG)

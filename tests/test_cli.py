@@ -97,3 +97,83 @@ def test_run_renders_report_resumes_and_reports_failure(tmp_path):
 def test_run_too_short_for_folds_says_so(tmp_path):
     r = run('run', _study(tmp_path, GOOD))                 # 6 bars: ingest and labels run, the folds cannot
     assert r.returncode == 1 and 'no train rows' in r.stderr and 'fewer folds' in r.stderr, r.stderr
+
+
+# --- misuse: one `error:` line and exit 2, never a traceback (issue 12, item 12) ---
+
+def _one_error_line(r, frag):
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: ') and frag in lines[0], r.stderr
+
+
+@pytest.mark.parametrize('args,frag', [
+    (lambda t, cfg: ['run', t], 'not a file'),                                   # a directory as the config
+    (lambda t, cfg: ['run', t / 'binary.yaml'], 'not a text file'),              # a binary config
+    (lambda t, cfg: ['ingest', t / 'binary.yaml'], 'not a text file'),
+    (lambda t, cfg: ['run', cfg, '--folds', 'x'], "argument --folds: expected fold numbers such as 0,2, got 'x'"),
+    (lambda t, cfg: ['run', cfg, '--folds', ''], "argument --folds: expected fold numbers such as 0,2, got ''"),
+    (lambda t, cfg: ['run', cfg, '--folds', '0,0'], "fold 0 given twice in '0,0'"),
+    (lambda t, cfg: ['run', cfg, '--folds', '7'], "--folds 7: study 't'"),                      # the study has folds 0..1
+    (lambda t, cfg: ['run', cfg, '--jobs', '0'], 'argument --jobs: expected a whole number >= 1'),
+    (lambda t, cfg: ['validate', t / 'missing.csv'], 'missing.csv: no such file'),
+    (lambda t, cfg: ['validate', t], 'a directory, not a bars file'),
+    (lambda t, cfg: ['validate', t / 'bars.csv', '--calendar', 'XNYS'], '--calendar and --freq go together'),
+    (lambda t, cfg: ['frobnicate'], "argument cmd: invalid choice: 'frobnicate'"),
+], ids=['dir-config', 'binary-config', 'binary-ingest', 'folds-x', 'folds-empty', 'folds-twice', 'folds-7', 'jobs-0',
+        'validate-missing', 'validate-dir', 'calendar-without-freq', 'unknown-command'])
+def test_misuse_is_one_error_line_exit_2(tmp_path, args, frag):
+    cfg = _study(tmp_path, _session_csv(sessions=2), SMALL)
+    (tmp_path / 'binary.yaml').write_bytes(bytes(range(256)) * 4)
+    r = run(*args(tmp_path, cfg))
+    _one_error_line(r, frag)
+    assert not (tmp_path / 'runs').exists() and not (tmp_path / 'reports').exists()   # refused before any stage ran
+
+
+@pytest.mark.parametrize('module', ['tsresearch', 'tsresearch.cli'])
+def test_python_dash_m_runs_the_cli(tmp_path, module):
+    r = subprocess.run([sys.executable, '-m', module, 'validate', str(tmp_path / 'missing.csv')], capture_output=True, text=True,
+                       cwd=ROOT, timeout=300)
+    _one_error_line(r, 'no such file')                     # it used to print nothing and exit 0
+    f = tmp_path / 'ES.csv'; f.write_text(GOOD)
+    r = subprocess.run([sys.executable, '-m', module, 'validate', str(f), '--timezone', 'UTC', '--symbol', 'ES', '--json'],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0 and json.loads(r.stdout)['rows'] == 6, r.stderr
+
+
+def test_validate_takes_the_catalogs_options(tmp_path):
+    "--timestamp-format, --column renames and --symbol-column, as the catalog's timestamp_format, columns and symbol_column."
+    f = tmp_path / 'eu.csv'
+    f.write_text('When,Ticker,Open,High,Low,Last,Volume\n' + ''.join(
+        f'02.01.2024 09:{30 + 5 * i:02d},ES,10,11,9,10.5,{100 + i}\n' for i in range(6)))
+    r = run('validate', f, '--timezone', 'America/New_York', '--json')
+    _one_error_line(r, "missing columns 'timestamp'")
+    r = run('validate', f, '--timezone', 'America/New_York', '--json', '--timestamp-format', '%d.%m.%Y %H:%M',
+            '--column', 'When=timestamp', '--column', 'Last=close', '--symbol-column', 'Ticker')
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert (s['rows'], s['symbols'], s['first']) == (6, ['ES'], '2024-01-02 14:30:00+00:00')
+    r = run('validate', f, '--timezone', 'America/New_York', '--timestamp-format', '%Y-%m-%d %H:%M',
+            '--column', 'When=timestamp', '--column', 'Last=close', '--symbol-column', 'Ticker')
+    _one_error_line(r, "unparseable timestamp '02.01.2024 09:30' (format '%Y-%m-%d %H:%M')")
+    _one_error_line(run('validate', f, '--column', 'Last'), 'expected SOURCE=NAME')
+
+
+@pytest.mark.parametrize('edit,args,flag,catalog_key', [
+    (lambda t: t, ['--symbol', 'ES'], 'no --timezone was given', "'timezone'"),
+    (lambda t: t + t.splitlines()[1] + '\n', ['--symbol', 'ES', '--timezone', 'UTC'], '(--repair drops them)', 'repair: true'),
+])
+def test_validate_hints_name_its_own_flags(tmp_path, edit, args, flag, catalog_key):
+    f = tmp_path / 'ES.csv'; f.write_text(edit(GOOD))
+    r = run('validate', f, *args)
+    _one_error_line(r, flag)
+    assert catalog_key not in r.stderr and 'catalog' not in r.stderr
+
+
+def test_flag_hints_track_ingest_messages():
+    "Each catalog phrase `validate` translates still occurs in ingest: a reworded message would otherwise slip through."
+    import inspect
+    import tsresearch.ingest
+    from tsresearch.cli import _FLAG_HINTS
+    source = inspect.getsource(tsresearch.ingest)
+    assert all(phrase in source for phrase in _FLAG_HINTS)

@@ -7,27 +7,80 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 
-from .core import TsResearchError, Study, load_config
+from .core import DataError, TsResearchError, Study, load_config
 
 # %% auto #0
-__all__ = ['cmd_validate', 'cmd_ingest', 'cmd_run', 'parser', 'main']
+__all__ = ['UsageError', 'fold_list', 'positive_int', 'column_rename', 'flag_hints', 'cmd_validate', 'cmd_ingest', 'check_folds',
+           'cmd_run', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #e6c305b6
+class UsageError(TsResearchError):
+    "The command line asks for something impossible: a missing file, a fold the study does not have."
+
+def fold_list(text: str) -> list[int]:
+    "`--folds 0,2` as [0, 2]; an empty list, a non-number or a repeated fold is an error."
+    parts = [p.strip() for p in text.split(',')]
+    if not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f'expected fold numbers such as 0,2, got {text!r}')
+    folds = [int(p) for p in parts]
+    if twice := sorted({k for k in folds if folds.count(k) > 1}):
+        raise argparse.ArgumentTypeError(f'fold {twice[0]} given twice in {text!r}')
+    return folds
+
+def positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f'expected a whole number >= 1, got {text!r}')
+    return int(text)
+
+def column_rename(text: str) -> tuple[str, str]:
+    "`--column 'Adj Close=close'`: a column of the file and the canonical name it stands for."
+    source, eq, name = text.partition('=')
+    if not eq or not source or not name:
+        raise argparse.ArgumentTypeError(f"expected SOURCE=NAME such as 'Date=timestamp', got {text!r}")
+    return source, name
+
+# %% ../nbs/90_cli.ipynb #c3f2e5a7
+_FLAG_HINTS = {   # ingest's hints name catalog keys; `validate` has flags instead
+    "the catalog names no 'timezone'": 'no --timezone was given',
+    '(repair: true drops them)': '(--repair drops them)',
+    'sha256 mismatch: catalog says': 'sha256 mismatch: --sha256 says',
+}
+
+def flag_hints(message: str) -> str:
+    "An ingest message with the catalog's key names replaced by the `validate` flags that set them."
+    for catalog, flag in _FLAG_HINTS.items(): message = message.replace(catalog, flag)
+    return message
+
+def _bars_files(a, tmp) -> list[Path]:
+    "The file to validate, or the members of a zip archive (staged in `tmp`) that match `--members`."
+    from tsresearch.ingest import file_format, stage_archive, check_sha256
+    import fnmatch
+    path = Path(a.path)
+    if not path.is_file():
+        raise UsageError(f"{path}: {'a directory, not a bars file' if path.is_dir() else 'no such file'}")
+    if file_format(path, a.format) != 'zip': return [path]
+    d = stage_archive(path, check_sha256(path, a.sha256), tmp, 'validate')
+    files = sorted(p for p in d.rglob('*') if p.is_file() and p.name != '.complete'
+                   and fnmatch.fnmatch(p.relative_to(d).as_posix(), a.members))
+    if not files: raise UsageError(f'{path}: no member matches --members {a.members!r}')
+    return files
+
+# %% ../nbs/90_cli.ipynb #e6c305b7
 def cmd_validate(a) -> int:
     "Validate one bars file (CSV, parquet or zip of those) and print a summary."
-    from tsresearch.ingest import validate_file, file_format, stage_archive, complete_grid, check_sha256
+    from tsresearch.ingest import validate_file, complete_grid
     import tempfile
-    paths = [Path(a.path)]
+    if bool(a.calendar) != bool(a.freq): raise UsageError('--calendar and --freq go together (gap counts need both)')
+    fmt = a.format if a.format != 'zip' else None
     with tempfile.TemporaryDirectory() as tmp:
-        if file_format(a.path) == 'zip':
-            d = stage_archive(a.path, check_sha256(a.path, a.sha256), tmp, 'validate')
-            paths = sorted(p for p in d.rglob('*') if p.is_file() and p.name != '.complete')
-        for p in paths:
-            bars, rep = validate_file(p, tz=a.timezone, symbol=a.symbol, symbol_from_filename=a.symbol_from_filename, repair=a.repair)
+        for p in _bars_files(a, tmp):
+            try: bars, rep = validate_file(p, fmt, a.timezone, a.timestamp_format, a.symbol, a.symbol_column,
+                                           a.symbol_from_filename, dict(a.column or []), a.repair)
+            except DataError as e: raise DataError(flag_hints(e.detail), e.file, e.rows, e.column) from None
             summary = {'file': str(p), 'rows': len(bars), 'symbols': sorted(bars['symbol'].unique().tolist()),
                        'first': str(bars['timestamp'].min()), 'last': str(bars['timestamp'].max()),
                        'duplicates_dropped': rep['duplicates_dropped'], 'rows_reordered': rep['rows_reordered']}
-            if a.calendar and a.freq:
+            if a.calendar:
                 _, stats = complete_grid(bars, a.calendar, a.freq)
                 summary.update(filled=int(stats['filled'].sum()), gaps=int(stats['gaps'].sum()), off_grid=int(stats['off_grid_dropped'].sum()))
             print(json.dumps(summary) if a.json else '\n'.join(f'{k:>20}: {v}' for k, v in summary.items()))
@@ -41,15 +94,21 @@ def cmd_ingest(a) -> int:
     print(quality_table(q).to_string())
     return 0
 
+def check_folds(folds: list[int] | None, cfg, source) -> None:
+    "`--folds` against the folds the study's splits make, known from its config before any stage runs."
+    n = cfg.splits.fold_count
+    if bad := [k for k in folds or [] if k >= n]:
+        raise UsageError(f"--folds {','.join(map(str, bad))}: study {cfg.name!r} ({source}) has folds 0..{n - 1}")
+
 def cmd_run(a) -> int:
     "Run every stage notebook of each study and render reports; non-zero if any stage failed."
     from tsresearch.runner import run_study
+    configs = [load_config(c) for c in a.config]   # every config and --folds checked before any stage runs
+    for c, cfg in zip(a.config, configs): check_folds(a.folds, cfg, c)
     failed = 0
-    folds = [int(x) for x in a.folds.split(',')] if a.folds else None
-    for c in a.config:
-        res = run_study(c, folds=folds, resume=a.resume, fail_fast=a.fail_fast, jobs=a.jobs or load_config(c).runtime.jobs)
+    for c, cfg in zip(a.config, configs):
+        res = run_study(c, folds=a.folds, resume=a.resume, fail_fast=a.fail_fast, jobs=a.jobs or cfg.runtime.jobs)
         failed += sum(not r['ok'] for r in res)
-        cfg = load_config(c)
         skipped = sum(bool(r.get('skipped')) for r in res)
         print(f"{cfg.name}: {sum(r['ok'] for r in res)}/{len(res)} stages ok" + (f' ({skipped} resumed)' if skipped else '') +
               f" -> {Path(cfg.resolve(cfg.report.dir)) / cfg.name / 'index.html'}")
@@ -58,22 +117,37 @@ def cmd_run(a) -> int:
     return 1 if failed else 0
 
 # %% ../nbs/90_cli.ipynb #84a54c0f
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser('tsresearch', description='OHLCV bars to walk-forward-validated research reports.')
-    sub = p.add_subparsers(dest='cmd', required=True)
+class _Parser(argparse.ArgumentParser):
+    "argparse, with misuse reported as one `error:` line and exit 2 instead of the usage block."
+    def error(self, message): self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+def _validate_parser(sub):
     v = sub.add_parser('validate', help='validate a bars file and print a summary')
     v.add_argument('path'); v.add_argument('--timezone', help='timezone of naive timestamps, e.g. America/New_York')
+    v.add_argument('--timestamp-format', help="strftime format, e.g. '%%d.%%m.%%Y %%H:%%M' (default: ISO 8601)")
     v.add_argument('--symbol', help='symbol for every row (if the file has no symbol column)')
-    v.add_argument('--symbol-from-filename', action='store_true'); v.add_argument('--repair', action='store_true')
+    v.add_argument('--symbol-column', default='symbol', help='column holding the symbol (default: symbol)')
+    v.add_argument('--symbol-from-filename', action='store_true', help='symbol = file name up to the first dot')
+    v.add_argument('--column', type=column_rename, action='append', metavar='SOURCE=NAME',
+                   help="rename a column to its canonical name, e.g. 'Adj Close=close' (repeatable)")
+    v.add_argument('--format', choices=['csv', 'parquet', 'zip'], help='file format (default: from the suffix)')
+    v.add_argument('--members', default='*', help='zip archives: glob of the members to validate (default: all)')
+    v.add_argument('--repair', action='store_true', help='drop exact duplicates and sort, reporting what changed')
     v.add_argument('--sha256', help='expected sha256 (zip archives)'); v.add_argument('--json', action='store_true')
     v.add_argument('--calendar', help='exchange calendar for gap counts, e.g. XNYS'); v.add_argument('--freq', help='bar size, e.g. 5min')
     v.set_defaults(func=cmd_validate)
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser('tsresearch', description='OHLCV bars to walk-forward-validated research reports.')
+    sub = p.add_subparsers(dest='cmd', required=True)
+    _validate_parser(sub)
     i = sub.add_parser('ingest', help="run a study's ingest stage"); i.add_argument('config'); i.set_defaults(func=cmd_ingest)
     r = sub.add_parser('run', help='run studies end to end and render reports'); r.add_argument('config', nargs='+')
-    r.add_argument('--folds', help='comma-separated fold numbers, e.g. 0,2 (default: all)')
+    r.add_argument('--folds', type=fold_list, help='comma-separated fold numbers, e.g. 0,2 (default: all)')
     r.add_argument('--resume', action='store_true', help='skip stages that finished with the same notebook, code, config and fold')
     r.add_argument('--fail-fast', action='store_true', help='stop at the first failing stage instead of going on with other folds')
-    r.add_argument('--jobs', type=int, default=None, help="folds run in parallel, one papermill kernel each (default: the config's runtime.jobs)")
+    r.add_argument('--jobs', type=positive_int, default=None,
+                   help="folds run in parallel, one papermill kernel each (default: the config's runtime.jobs)")
     r.set_defaults(func=cmd_run)
     return p
 
@@ -82,3 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     try: return a.func(a)
     except TsResearchError as e:
         print(f'error: {e}', file=sys.stderr); return 2
+
+# %% ../nbs/90_cli.ipynb #0a8d7c2e
+#| eval: false
+if __name__ == '__main__': raise SystemExit(main())   # `python -m tsresearch.cli ...`

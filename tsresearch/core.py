@@ -15,13 +15,17 @@ import pandas as pd
 import yaml
 from fastcore.basics import patch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+import math
+from datetime import date
 
 # %% auto #0
-__all__ = ['TsResearchError', 'ConfigError', 'ArtifactError', 'DataError', 'Section', 'DataConfig', 'BarrierSearchConfig',
-           'LabelsConfig', 'FeaturesConfig', 'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig',
-           'ReportConfig', 'RuntimeConfig', 'StudyConfig', 'format_validation_error', 'project_root', 'parse_config',
-           'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'seed_everything',
-           'select_device', 'get_logger', 'setup_plotly']
+__all__ = ['Bars', 'Window', 'NonNegative', 'TsResearchError', 'ConfigError', 'ArtifactError', 'DataError', 'key_error',
+           'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig', 'FeaturesConfig', 'SplitsConfig',
+           'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig', 'RuntimeConfig', 'StudyConfig',
+           'format_validation_error', 'check_model_registry', 'project_root', 'parse_config', 'load_config',
+           'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'seed_everything', 'select_device',
+           'get_logger', 'setup_plotly']
 
 # %% ../nbs/00_core.ipynb #e1202258
 class TsResearchError(Exception):
@@ -51,6 +55,10 @@ class DataError(TsResearchError, ValueError):
         super().__init__(': '.join(where + [msg]))
 
 # %% ../nbs/00_core.ipynb #b03ded13
+def key_error(key: str, msg: str) -> PydanticCustomError:
+    "A validation error about `key`, a dotted path below the model whose validator raises it (checks across fields)."
+    return PydanticCustomError('key_path', '{detail}', {'key': key, 'detail': msg})
+
 class Section(BaseModel):
     "Base of every config section: unknown keys are errors, values are immutable."
     model_config = ConfigDict(extra='forbid', frozen=True)
@@ -67,9 +75,25 @@ class DataConfig(Section):
     fill_missing: bool = True             # complete per-symbol grid with is_filled flags
     staging_dir: str = 'data/staged'
     generated_dir: str = 'data/generated'
+    @field_validator('start', 'end', mode='before')
+    @classmethod
+    def _timestamp(cls, v):
+        "YAML reads `start: 2020-01-02` as a date: kept as ISO text. Text must parse as ingest reads it (UTC if naive)."
+        if isinstance(v, date): v = v.isoformat()
+        if isinstance(v, str):
+            try: t = pd.Timestamp(v, tz='UTC')
+            except (ValueError, TypeError) as e: raise ValueError(f'not a date or timestamp ({e})') from None
+            if pd.isna(t): raise ValueError('not a date or timestamp')
+        return v
+    @model_validator(mode='after')
+    def _range(self):
+        if self.start and self.end and pd.Timestamp(self.start, tz='UTC') > pd.Timestamp(self.end, tz='UTC'):
+            raise key_error('end', f'{self.end} is before start {self.start}')
+        return self
 
 class BarrierSearchConfig(Section):
-    n_trials: int = Field(30, ge=1)
+    n_trials: int = Field(30, ge=1, le=10_000)   # TPE trials; each labels the first training window once per horizon
+    timeout_s: float = Field(600, gt=0, le=86_400)   # wall-clock budget in seconds: no trial starts after it
     pt_range: tuple[float, float] = (0.5, 3.0)   # multiples of volatility searched for pt_mult
     sl_range: tuple[float, float] = (0.5, 3.0)
     symmetric: bool = False                      # search one multiplier used for both barriers
@@ -95,12 +119,20 @@ class LabelsConfig(Section):
         return sorted(v)
 
 # %% ../nbs/00_core.ipynb #088207a9
+Bars = typing.Annotated[int, Field(ge=1)]         # a positive count of bars
+Window = typing.Annotated[int, Field(ge=2)]       # a rolling window: one bar has no spread
+NonNegative = typing.Annotated[float, Field(ge=0)]
+
+def _distinct(v: list) -> list:
+    if len(set(v)) != len(v): raise ValueError('entries must be distinct')
+    return v
+
 class FeaturesConfig(Section):
-    return_lags: list[int] = [1, 2, 5, 10, 20]
-    vol_windows: list[int] = [20, 50]     # realised, Parkinson, Garman-Klass, Rogers-Satchell volatility
+    return_lags: list[Bars] = [1, 2, 5, 10, 20]   # log return over k bars: k = 0 is constant, k < 0 looks ahead
+    vol_windows: list[Window] = Field([20, 50], min_length=1)   # realised, Parkinson, Garman-Klass, Rogers-Satchell vol
     atr_window: int = Field(14, ge=2)
     rsi_window: int = Field(14, ge=2)
-    macd: tuple[int, int, int] = (12, 26, 9)
+    macd: tuple[Bars, Bars, Bars] = (12, 26, 9)   # fast, slow and signal EMA spans
     bollinger_window: int = Field(20, ge=2)
     stochastic_window: int = Field(14, ge=2)
     zscore_window: int = Field(50, ge=2)  # volume z-score and rolling skew
@@ -113,6 +145,12 @@ class FeaturesConfig(Section):
     scaler: Literal['robust', 'standard'] = 'robust'
     top_k: int = Field(30, ge=1)          # mutual-information selection, training window only
     corr_threshold: float = Field(0.95, gt=0, le=1)
+    _lags = field_validator('return_lags', 'vol_windows')(_distinct)
+    @field_validator('macd')
+    @classmethod
+    def _macd(cls, v):
+        if v[0] >= v[1]: raise ValueError(f'the fast span ({v[0]}) must be shorter than the slow span ({v[1]})')
+        return v
 
 class SplitsConfig(Section):
     scheme: Literal['walk_forward', 'cpcv'] = 'walk_forward'
@@ -123,15 +161,19 @@ class SplitsConfig(Section):
     embargo_bars: int = Field(10, ge=0)   # bars dropped after each test window before training resumes
     cpcv_groups: int = Field(6, ge=2)     # CPCV: N groups of the timeline
     cpcv_test_groups: int = Field(2, ge=1)  # CPCV: k groups tested per split
+    @property
+    def fold_count(self) -> int:
+        "Folds the splits stage makes: `n_folds` test windows, or the C(N, k) CPCV splits (04_splits)."
+        return self.n_folds if self.scheme == 'walk_forward' else math.comb(self.cpcv_groups, self.cpcv_test_groups)
 
 class ModelsConfig(Section):
-    names: list[str] = ['majority', 'lightgbm', 'lstm']   # keys of the registry in 10_models.base
+    names: list[str] = Field(['majority', 'lightgbm', 'lstm'], min_length=1)   # keys of the registry in 10_models.base
     unhashed: ClassVar[tuple[str, ...]] = ('names',)   # adding a model to a study does not retrain the others
     lookback: int = Field(128, ge=1)      # window length L
-    quantiles: list[float] = [0.1, 0.5, 0.9]
-    alpha: list[float] | None = None      # per-horizon cross-entropy weights (None: 1 each; all 0: pure quantile forecaster)
+    quantiles: list[float] = Field([0.1, 0.5, 0.9], min_length=1)   # forecast levels in (0, 1), stored sorted
+    alpha: list[NonNegative] | None = None   # per-horizon cross-entropy weights (None: 1 each; all 0: quantiles only)
     quantile_lambda: float = Field(0.1, ge=0)  # pinball-loss weight (0: pure classifier)
-    hidden: int = Field(64, ge=1)         # model width
+    hidden: int = Field(64, ge=1, le=4096)   # model width (bound: see below)
     dropout: float = Field(0.1, ge=0, lt=1)
     lr: float = Field(1e-3, gt=0)
     weight_decay: float = Field(1e-4, ge=0)
@@ -143,6 +185,15 @@ class ModelsConfig(Section):
     exclude_filled: bool = True           # no window anchored on a gap-filled bar
     window_dtype: Literal['auto', 'float32', 'float16'] = 'auto'   # window arrays (auto: float16 on GPU, float32 on CPU; 05_windows)
     params: dict[str, dict] = {}          # per-model overrides, e.g. {patchtst: {channel_independent: false}}
+    _names = field_validator('names')(_distinct)
+    @field_validator('quantiles')
+    @classmethod
+    def _levels(cls, v):
+        if not all(0 < q < 1 for q in v): raise ValueError('levels must lie strictly between 0 and 1')
+        columns = [f'q_{int(round(q * 100)):02d}' for q in v]   # as prediction frames name them (10_models.base)
+        if len(set(columns)) != len(columns):
+            raise ValueError('levels must differ in whole percents (prediction columns are q_<percent>)')
+        return sorted(v)
 
 class EnsembleConfig(Section):
     method: Literal['logistic', 'lightgbm'] = 'logistic'   # stacking meta-learner on validation (out-of-fold) probabilities
@@ -165,7 +216,7 @@ class BacktestConfig(Section):
     vol_target: float = Field(0.10, gt=0)       # annualised volatility target (sizing='vol_target')
     kelly_fraction: float = Field(0.25, gt=0, le=1)
     max_leverage: float = Field(1.0, gt=0)      # cap on |position| (also caps Kelly)
-    cost_multipliers: list[float] = [0.0, 1.0, 2.0]   # cost-sensitivity table
+    cost_multipliers: list[NonNegative] = Field([0.0, 1.0, 2.0], min_length=1)   # cost-sensitivity table
     n_configs: int = Field(1, ge=1)   # configurations tried for this study (signal, sizing, thresholds, model settings): DSR trials N = models x horizons x n_configs
 
 class ReportConfig(Section):
@@ -174,8 +225,8 @@ class ReportConfig(Section):
 
 class RuntimeConfig(Section):
     device: Literal['auto', 'cpu', 'cuda'] = 'auto'
-    threads: int | None = Field(1, ge=1)   # torch CPU threads per process (1 is fastest on 2 cores)
-    seed: int = 42
+    threads: int | None = Field(1, ge=1, le=1024)   # torch CPU threads per process (1 is fastest on 2 cores)
+    seed: int = Field(42, ge=0, le=2**32 - 1)   # numpy's legacy seed range, the narrowest of the seeded libraries
     jobs: int = Field(1, ge=1)            # folds `tsresearch run` executes at once, one kernel each (`--jobs` overrides)
     unhashed: ClassVar[tuple[str, ...]] = ('jobs',)   # how many run at once does not change a result
     runs_dir: str = 'runs'
@@ -194,6 +245,19 @@ class StudyConfig(Section):
     report: ReportConfig = ReportConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     root: str = '.'   # project root; set by load_config, relative paths resolve against it
+    @model_validator(mode='after')
+    def _across_sections(self):
+        alpha, horizons = self.models.alpha, self.labels.horizons
+        if alpha is not None and len(alpha) != len(horizons):
+            msg = f'{len(alpha)} weights for {len(horizons)} horizons (labels.horizons = {horizons})'
+            raise key_error('models.alpha', msg)
+        if unknown := sorted(set(self.ensemble.models or []) - set(self.models.names)):
+            raise key_error('ensemble.models', f'{unknown} not in models.names {self.models.names}')
+        s = self.splits   # checked here, not on SplitsConfig: 04_splits builds arbitrary ones to test its own error
+        if s.scheme == 'cpcv' and s.cpcv_test_groups >= s.cpcv_groups:
+            msg = f'must be below splits.cpcv_groups = {s.cpcv_groups}, got {s.cpcv_test_groups}'
+            raise key_error('splits.cpcv_test_groups', msg)
+        return self
 
     def resolve(self, p: str | os.PathLike) -> str:
         "`p` resolved against the project root (URLs such as s3://... are left alone)."
@@ -230,14 +294,36 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
 def format_validation_error(err: ValidationError, model: type[BaseModel], source: str = 'config') -> str:
     lines = []
     for e in err.errors():
-        path = '.'.join(str(x) for x in e['loc']) or '<root>'
+        loc = e['loc'] + tuple(e['ctx']['key'].split('.')) if e['type'] == 'key_path' else e['loc']
+        path = '.'.join(str(x) for x in loc) or '<root>'
         msg = e['msg']
         if e['type'] == 'extra_forbidden':
             near = difflib.get_close_matches(str(e['loc'][-1]), _fields_at(model, e['loc'][:-1]), n=1)
             msg = 'unknown key' + (f"; did you mean '{near[0]}'?" if near else '')
-        elif 'input' in e and e['type'] != 'missing': msg += f" (got {e['input']!r})"
+        elif 'input' in e and e['type'] not in ('missing', 'key_path'): msg += f" (got {e['input']!r})"
         lines.append(f'{source}: {path}: {msg}')
     return '\n'.join(lines)
+
+# %% ../nbs/00_core.ipynb #c7e1a2b4
+_CHECKED_ENV = 'TSRESEARCH_MODELS_CHECKED'   # models sections that passed, here or in a parent process
+
+def _models_key(models: ModelsConfig) -> str:
+    "Hash of the model names and params and of the models' source: what the registry check depends on."
+    import importlib.util
+    src = Path(importlib.util.find_spec('tsresearch.models').submodule_search_locations[0])
+    blob = json.dumps(models.model_dump(include={'names', 'params'}, mode='json'), sort_keys=True).encode()
+    blob += b''.join(p.read_bytes() for p in sorted(src.glob('*.py')))
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+def check_model_registry(models: ModelsConfig, source: str = 'config') -> None:
+    "`models.names` and `models.params` against the model registry and each model's params schema (10_models.base)."
+    key = _models_key(models)
+    if key in os.environ.get(_CHECKED_ENV, '').split(): return
+    from tsresearch.models.base import check_models_config   # lazily: it imports torch, and this module
+    try: check_models_config(models)
+    except ConfigError as e: raise ConfigError(f'{source}: {e}') from None
+    os.environ[_CHECKED_ENV] = ' '.join([*os.environ.get(_CHECKED_ENV, '').split()[-15:], key])
+
 
 # %% ../nbs/00_core.ipynb #55b11335
 def project_root(start: str | os.PathLike) -> Path:
@@ -251,14 +337,19 @@ def project_root(start: str | os.PathLike) -> Path:
 def parse_config(raw: Mapping, source: str = 'config', root: str | os.PathLike = '.') -> StudyConfig:
     "Validate a mapping (parsed YAML) into a `StudyConfig`, or raise `ConfigError` naming each bad key."
     if not isinstance(raw, Mapping): raise ConfigError(f'{source}: expected a mapping of sections, got {type(raw).__name__}')
-    try: return StudyConfig(**{**raw, 'root': str(root)})
+    try: cfg = StudyConfig(**{**raw, 'root': str(root)})
     except ValidationError as e: raise ConfigError(format_validation_error(e, StudyConfig, source)) from None
+    check_model_registry(cfg.models, source)
+    return cfg
 
 def load_config(path: str | os.PathLike) -> StudyConfig:
     "Read a study YAML file into a validated `StudyConfig`."
     path = Path(path)
     if not path.exists(): raise ConfigError(f'{path}: no such config file')
-    try: raw = yaml.safe_load(path.read_text())
+    if not path.is_file(): raise ConfigError(f'{path}: not a file; give a study YAML file such as configs/smoke.yaml')
+    try: raw = yaml.safe_load(path.read_text(encoding='utf-8'))
+    except UnicodeDecodeError: raise ConfigError(f'{path}: not a text file (UTF-8 YAML expected)') from None
+    except OSError as e: raise ConfigError(f'{path}: cannot read ({e.strerror})') from None
     except yaml.YAMLError as e: raise ConfigError(f'{path}: not valid YAML: {e}') from None
     return parse_config(raw or {}, source=str(path), root=project_root(path))
 

@@ -280,7 +280,7 @@ def search_barriers(bars: pd.DataFrame, cfg: LabelsConfig, train_end, seed: int 
     verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         st = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=seed))
-        st.optimize(objective, n_trials=s.n_trials)
+        st.optimize(objective, n_trials=s.n_trials, timeout=s.timeout_s)   # the budget ends a long search
     finally: optuna.logging.set_verbosity(verbosity)
     best = rows[st.best_trial.number]
     return {'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult'], 'value': best['value'], 'best_trial': best['number'],

@@ -17,9 +17,9 @@ from ..core import ConfigError, ModelsConfig, atomic_write, seed_everything, get
 
 # %% auto #0
 __all__ = ['MODELS', 'ModelSpec', 'MultiTaskHead', 'pinball', 'multitask_loss', 'float32_inputs', 'ForecastModule',
-           'make_trainer', 'Prediction', 'register', 'load_models', 'get_model', 'ForecastModel', 'TorchForecastModel',
-           'Batches', 'ToyData', 'check_model', 'reliability', 'classification_metrics', 'fit_temperature',
-           'prediction_frame']
+           'make_trainer', 'Prediction', 'register', 'load_models', 'get_model', 'ForecastModel', 'check_params',
+           'check_models_config', 'TorchForecastModel', 'Batches', 'ToyData', 'check_model', 'reliability',
+           'classification_metrics', 'fit_temperature', 'prediction_frame']
 
 # %% ../../nbs/10_models.base.ipynb #004601aa
 @dataclass
@@ -154,13 +154,14 @@ def load_models() -> dict[str, type]:
         if m.name != 'base': importlib.import_module(f'tsresearch.models.{m.name}')
     return MODELS
 
-def get_model(name: str) -> type:
-    "The registered model class `name`, with a did-you-mean error."
+def get_model(name: str, key: str = 'models.names') -> type:
+    "The registered model class `name`, with a did-you-mean error led by the config `key` that named it."
     import difflib
     models = load_models()
     if name not in models:
         close = difflib.get_close_matches(name, models, 1)
-        raise ConfigError(f'models.names: unknown model {name!r}' + (f"; did you mean {close[0]!r}?" if close else f'; known: {sorted(models)}'))
+        hint = f"; did you mean {close[0]!r}?" if close else f'; known: {sorted(models)}'
+        raise ConfigError(f'{key}: unknown model {name!r}{hint}')
     return models[name]
 
 # %% ../../nbs/10_models.base.ipynb #5625465d
@@ -168,7 +169,9 @@ class ForecastModel:
     "The contract: fit on a data module, predict logits and quantiles, save and load."
     name = 'base'
     flags = dict(torch=False, known=False, tokens=False, learns=True)
+    params_schema: dict = {}   # keys `models.params.<name>` may set, with defaults (None: derived from the spec)
     def __init__(self, spec: ModelSpec, cfg: ModelsConfig | None = None):
+        check_params(self.name, spec.params, self.params_schema)
         self.spec, self.cfg = spec, cfg or ModelsConfig()
     def fit(self, dm, run_dir=None, device: str = 'cpu', seed: int = 0) -> dict: raise NotImplementedError
     def predict(self, batches) -> Prediction: raise NotImplementedError
@@ -182,6 +185,34 @@ class ForecastModel:
     def _read_meta(cls, path: Path):
         path = Path(path)
         return ModelSpec.from_json((path / 'spec.json').read_text()), ModelsConfig.model_validate_json((path / 'config.json').read_text())
+
+# %% ../../nbs/10_models.base.ipynb #3c8d1e57
+def _fits(value, default) -> bool:
+    "`value` is of `default`'s kind: bool for bool, int for int, any number for float; a None default takes anything."
+    if default is None: return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float): return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+def check_params(name: str, params: dict, schema: dict) -> dict:
+    "`params` of model `name` checked against its `schema`; the schema's defaults updated by them."
+    import difflib
+    for key, value in params.items():
+        where = f'models.params.{name}.{key}'
+        if key not in schema:
+            near = difflib.get_close_matches(str(key), schema, 1)
+            hint = f'; did you mean {near[0]!r}?' if near else f'; known: {sorted(schema)}'
+            raise ConfigError(f'{where}: unknown param{hint}')
+        if not _fits(value, schema[key]):
+            raise ConfigError(f'{where}: expected {type(schema[key]).__name__}, got {value!r}')
+    return {**schema, **params}
+
+def check_models_config(cfg: ModelsConfig) -> None:
+    "Every model in `models.names` and `models.params` is registered and its params fit its schema (run at load)."
+    for i, name in enumerate(cfg.names): get_model(name, f'models.names.{i}')
+    for name, params in cfg.params.items():
+        check_params(name, params, get_model(name, f'models.params.{name}').params_schema)
 
 # %% ../../nbs/10_models.base.ipynb #bd40ba42
 def _to(batch: dict, device) -> dict:

@@ -15,8 +15,8 @@ from ..core import atomic_write
 from .base import ForecastModel, TorchForecastModel, ModelSpec, Prediction, register
 
 # %% auto #0
-__all__ = ['LGB_DEFAULTS', 'collect_batches', 'MajorityModel', 'LastLabelModel', 'lag_features', 'LightGBMModel', 'LSTMEncoder',
-           'LSTMModel']
+__all__ = ['LGB_DEFAULTS', 'LSTM_DEFAULTS', 'collect_batches', 'MajorityModel', 'LastLabelModel', 'lag_features', 'LightGBMModel',
+           'LSTMEncoder', 'LSTMModel']
 
 # %% ../../nbs/14_models.baselines.ipynb #4c87c823
 def collect_batches(batches, keys=('x', 'known', 'y', 'w', 'r', 'mask', 'row', 'last_y')) -> dict:
@@ -44,10 +44,12 @@ def _prior_and_quantiles(a: dict, spec: ModelSpec, eps: float = 1e-3, weighted: 
 class MajorityModel(ForecastModel):
     "Training class prior per horizon (param `weighted`: by sample weight); quantiles are the empirical training quantiles of the forward return."
     flags = dict(torch=False, known=False, tokens=False, learns=False)
+    params_schema = dict(weighted=False)   # class prior weighted by the samples' weights
     prior = quantiles = None
     def fit(self, dm, run_dir=None, device='cpu', seed=0, progress=True) -> dict:
         a = collect_batches(dm.train_dataloader(), ('y', 'w', 'r', 'mask'))
-        self.prior, self.quantiles = _prior_and_quantiles(a, self.spec, weighted=bool(self.spec.params.get('weighted', False)))
+        p = {**self.params_schema, **self.spec.params}
+        self.prior, self.quantiles = _prior_and_quantiles(a, self.spec, weighted=bool(p['weighted']))
         return {'n_train': len(a['y'])}
     def _logits(self, a) -> np.ndarray:
         return np.broadcast_to(np.log(self.prior), (len(a['row']), *self.prior.shape)).copy()
@@ -67,8 +69,9 @@ class MajorityModel(ForecastModel):
 @register('last_label')
 class LastLabelModel(MajorityModel):
     "Class of the latest label resolved at the anchor (`last_y`) with probability `confidence`; the prior where there is none."
+    params_schema = {**MajorityModel.params_schema, 'confidence': 0.8}   # probability given to the last label's class
     def _logits(self, a) -> np.ndarray:
-        c = float(self.spec.params.get('confidence', 0.8)); last = a['last_y']
+        c = float({**self.params_schema, **self.spec.params}['confidence']); last = a['last_y']
         p = np.broadcast_to(self.prior, (len(last), *self.prior.shape)).copy()
         hot = np.eye(3)[np.clip(last, 0, 2)] * c + (1 - np.eye(3)[np.clip(last, 0, 2)]) * (1 - c) / 2
         p = np.where((last >= 0)[..., None], hot, p)
@@ -141,6 +144,7 @@ def _class_proba(booster, classes, prior, X) -> np.ndarray:
 class LightGBMModel(ForecastModel):
     "Per horizon: a multiclass LGBMClassifier and quantile LGBMRegressors on `lag_features` of the window."
     flags = dict(torch=False, known=True, tokens=False, learns=True)
+    params_schema = LGB_DEFAULTS
     state = None
     @property
     def params(self) -> dict: return {**LGB_DEFAULTS, **self.spec.params}
@@ -196,12 +200,14 @@ def load(cls: LightGBMModel, path) -> LightGBMModel:
     m._load_boosters(); return m
 
 # %% ../../nbs/14_models.baselines.ipynb #229ec9af
+LSTM_DEFAULTS = dict(layers=1, use_known=True)   # stacked LSTM layers; feed the past known covariates beside x
+
 class LSTMEncoder(nn.Module):
     "batch -> final hidden state [B, hidden] of an LSTM over x (+ past known covariates)."
     def __init__(self, spec: ModelSpec):
         super().__init__()
-        p = spec.params; self.use_known = bool(p.get('use_known', True)) and spec.n_known > 0
-        layers = int(p.get('layers', 1)); self.out_dim = spec.hidden
+        p = {**LSTM_DEFAULTS, **spec.params}; self.use_known = bool(p['use_known']) and spec.n_known > 0
+        layers = int(p['layers']); self.out_dim = spec.hidden
         self.lstm = nn.LSTM(spec.n_features + (spec.n_known if self.use_known else 0), spec.hidden, num_layers=layers,
                             batch_first=True, dropout=spec.dropout if layers > 1 else 0.0)
     def forward(self, b):
@@ -213,4 +219,5 @@ class LSTMEncoder(nn.Module):
 class LSTMModel(TorchForecastModel):
     "An LSTM encoder under the shared multi-task head."
     flags = dict(torch=True, known=True, tokens=False, learns=True)
+    params_schema = LSTM_DEFAULTS
     def build_encoder(self, spec): return LSTMEncoder(spec)

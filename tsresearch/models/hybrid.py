@@ -13,20 +13,24 @@ from ..core import ConfigError
 from .base import ModelSpec, TorchForecastModel, register
 
 # %% auto #0
-__all__ = ['HybridEncoder', 'HybridModel']
+__all__ = ['HYBRID_DEFAULTS', 'HybridEncoder', 'HybridModel']
 
 # %% ../../nbs/14a_models.hybrid.ipynb #902269e7
+HYBRID_DEFAULTS = dict(layers=1, heads=4,   # LSTM layers; attention heads (must divide models.hidden)
+                       var_size=None)       # width each known covariate is scaled to (None: min(hidden, 8))
+
 class HybridEncoder(nn.Module):
     "batch -> [B, hidden]: LSTM over x, TFT variable selection + attention over known covariates, GLU-gated fusion."
     def __init__(self, spec: ModelSpec):
         super().__init__()
-        p, d = spec.params, spec.hidden; self.out_dim, self.L, self.K = d, spec.lookback, spec.n_known
-        layers = int(p.get('layers', 1)); heads = int(p.get('heads', 4))
+        p, d = {**HYBRID_DEFAULTS, **spec.params}, spec.hidden
+        self.out_dim, self.L, self.K = d, spec.lookback, spec.n_known
+        layers = int(p['layers']); heads = int(p['heads'])
         if heads < 1 or d % heads: raise ConfigError(f'models.params.hybrid.heads: {heads} attention heads do not divide models.hidden = {d}')
         self.lstm = nn.LSTM(spec.n_features, d, num_layers=layers, batch_first=True, dropout=spec.dropout if layers > 1 else 0.0)
         if self.K:
             self.names = [f'k{j}' for j in range(self.K)]
-            hc = int(p.get('var_size', min(d, 8)))            # each covariate scaled up to hc, as TFT's hidden_continuous_size
+            hc = int(p['var_size'] or min(d, 8))   # each covariate scaled up to hc (TFT's hidden_continuous_size)
             self.vsn = VariableSelectionNetwork({n: hc for n in self.names}, d, {n: False for n in self.names}, spec.dropout)
             self.enrich = GateAddNorm(d, dropout=spec.dropout)
         self.attn = InterpretableMultiHeadAttention(heads, d, spec.dropout)
@@ -51,4 +55,5 @@ class HybridEncoder(nn.Module):
 class HybridModel(TorchForecastModel):
     "The hybrid LSTM + TFT encoder under the shared multi-task head."
     flags = dict(torch=True, known=True, tokens=False, learns=True)
+    params_schema = HYBRID_DEFAULTS
     def build_encoder(self, spec): return HybridEncoder(spec)

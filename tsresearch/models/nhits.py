@@ -9,7 +9,7 @@ import torch.nn as nn
 from neuralforecast.models.nhits import NHITSBlock, _IdentityBasis
 
 from ..core import ConfigError
-from .base import ModelSpec, TorchForecastModel, register
+from .base import ModelSpec, TorchForecastModel, check_params, register
 
 # %% auto #0
 __all__ = ['NHITS_DEFAULTS', 'nhits_params', 'NHITSEncoder', 'NHITSModel']
@@ -26,9 +26,7 @@ NHITS_DEFAULTS = dict(
 
 def nhits_params(spec: ModelSpec) -> dict:
     "The N-HiTS settings of `spec`: defaults updated by `spec.params` (unknown keys are a `ConfigError`)."
-    bad = set(spec.params) - set(NHITS_DEFAULTS)
-    if bad: raise ConfigError(f'models.params.nhits: unknown params {sorted(bad)}; known: {sorted(NHITS_DEFAULTS)}')
-    p = {**NHITS_DEFAULTS, **spec.params}
+    p = check_params('nhits', spec.params, NHITS_DEFAULTS)
     if not len(p['n_pool_kernel_size']) == len(p['n_freq_downsample']) == len(p['n_blocks']):
         raise ConfigError('models.params.nhits: n_pool_kernel_size, n_freq_downsample and n_blocks need one entry per stack')
     return p
@@ -64,4 +62,5 @@ class NHITSEncoder(nn.Module):
 class NHITSModel(TorchForecastModel):
     "N-HiTS (Challu et al. 2022) from neuralforecast's blocks, under the multi-task heads."
     flags = dict(torch=True, known=True, tokens=False, learns=True)
+    params_schema = NHITS_DEFAULTS
     def build_encoder(self, spec: ModelSpec) -> nn.Module: return NHITSEncoder(spec)

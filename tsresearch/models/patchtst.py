@@ -10,7 +10,7 @@ from neuralforecast.models.patchtst import TSTiEncoder
 from neuralforecast.common._modules import RevIN
 
 from ..core import ConfigError
-from .base import ModelSpec, TorchForecastModel, register
+from .base import ModelSpec, TorchForecastModel, check_params, register
 
 # %% auto #0
 __all__ = ['PATCHTST_DEFAULTS', 'patchtst_params', 'make_patches', 'PatchTSTEncoder', 'PatchTSTModel']
@@ -27,9 +27,7 @@ PATCHTST_DEFAULTS = dict(
 
 def patchtst_params(spec: ModelSpec) -> dict:
     "The PatchTST settings of `spec`: defaults updated by `spec.params`, patch sizes fitted to the lookback."
-    bad = set(spec.params) - set(PATCHTST_DEFAULTS)
-    if bad: raise ConfigError(f'models.params.patchtst: unknown params {sorted(bad)}; known: {sorted(PATCHTST_DEFAULTS)}')
-    p = {**PATCHTST_DEFAULTS, **spec.params}
+    p = check_params('patchtst', spec.params, PATCHTST_DEFAULTS)
     if spec.hidden % p['n_heads']: raise ConfigError(f"models.params.patchtst: hidden ({spec.hidden}) must be divisible by n_heads ({p['n_heads']})")
     p['patch_len'] = min(p['patch_len'], spec.lookback); p['stride'] = min(p['stride'], p['patch_len'])
     p['patch_num'] = (spec.lookback - p['patch_len']) // p['stride'] + 2     # +1: the paper's end padding by one stride
@@ -72,4 +70,5 @@ class PatchTSTEncoder(nn.Module):
 class PatchTSTModel(TorchForecastModel):
     "PatchTST (Nie et al. 2023) from neuralforecast's RevIN and TSTiEncoder, under the multi-task heads."
     flags = dict(torch=True, known=False, tokens=False, learns=True)
+    params_schema = PATCHTST_DEFAULTS
     def build_encoder(self, spec: ModelSpec) -> nn.Module: return PatchTSTEncoder(spec)

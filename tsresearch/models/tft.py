@@ -11,13 +11,21 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from .base import ModelSpec, TorchForecastModel, register
+from .base import ModelSpec, TorchForecastModel, check_params, register
 
 # %% auto #0
-__all__ = ['tft_metadata_dataset', 'tft_inputs', 'TFTEncoder', 'TFTModel', 'tft_interpretation', 'window_batch_sampler',
-           'loader_speed']
+__all__ = ['TFT_DEFAULTS', 'tft_metadata_dataset', 'tft_inputs', 'TFTEncoder', 'TFTModel', 'tft_interpretation',
+           'window_batch_sampler', 'loader_speed']
 
 # %% ../../nbs/12_models.tft.ipynb #027ef70e
+TFT_DEFAULTS = dict(
+    step_dim=None,                  # width of the decoder state kept per horizon (None: models.hidden)
+    n_symbols=64,                   # symbol embedding rows; symbol codes wrap modulo this
+    attention_heads=4, lstm_layers=1,
+    hidden_continuous_size=None,    # per-variable width of the continuous inputs (None: max(4, hidden // 2))
+    feature_names=None, known_names=None,   # input names for the variable importances (15_train fills them)
+)
+
 def _names(spec: ModelSpec, key: str, n: int, prefix: str) -> list[str]:
     given = list(spec.params.get(key) or [])[:n]
     out = [re.sub(r'[^0-9A-Za-z_]', '_', str(s)) for s in given] + [f'{prefix}{i}' for i in range(len(given), n)]
@@ -28,7 +36,7 @@ def tft_metadata_dataset(spec: ModelSpec):
     "A `TimeSeriesDataSet` of zeros, built from the spec alone, for `TemporalFusionTransformer.from_dataset`."
     from pytorch_forecasting import TimeSeriesDataSet
     from pytorch_forecasting.data.encoders import TorchNormalizer, NaNLabelEncoder
-    L, Hm, S = spec.lookback, spec.max_horizon, int(spec.params.get('n_symbols', 64))
+    L, Hm, S = spec.lookback, spec.max_horizon, int(check_params('tft', spec.params, TFT_DEFAULTS)['n_symbols'])
     feat, known = _names(spec, 'feature_names', spec.n_features, 'x'), _names(spec, 'known_names', spec.n_known, 'k')
     n = L + Hm
     labels = [f'{i:06d}' for i in range(S)]
@@ -64,14 +72,14 @@ class TFTEncoder(nn.Module):
     def __init__(self, spec: ModelSpec):
         super().__init__()
         from pytorch_forecasting import TemporalFusionTransformer
-        p = spec.params; self.d = int(p.get('step_dim', spec.hidden))
-        self.L, self.Hm, self.n_symbols = spec.lookback, spec.max_horizon, int(p.get('n_symbols', 64))
+        p = check_params('tft', spec.params, TFT_DEFAULTS); self.d = int(p['step_dim'] or spec.hidden)
+        self.L, self.Hm, self.n_symbols = spec.lookback, spec.max_horizon, int(p['n_symbols'])
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             self.tft = TemporalFusionTransformer.from_dataset(
                 tft_metadata_dataset(spec), hidden_size=spec.hidden, output_size=self.d, dropout=spec.dropout,
-                attention_head_size=int(p.get('attention_heads', 4)), lstm_layers=int(p.get('lstm_layers', 1)),
-                hidden_continuous_size=int(p.get('hidden_continuous_size', max(4, spec.hidden // 2))))
+                attention_head_size=int(p['attention_heads']), lstm_layers=int(p['lstm_layers']),
+                hidden_continuous_size=int(p['hidden_continuous_size'] or max(4, spec.hidden // 2)))
         self.register_buffer('steps', torch.tensor([h - 1 for h in spec.horizons]), persistent=False)
         self.out_dim = len(spec.horizons) * self.d
     def raw(self, batch: dict) -> dict:
@@ -86,6 +94,7 @@ class TFTEncoder(nn.Module):
 class TFTModel(TorchForecastModel):
     "Temporal Fusion Transformer (Lim et al. 2021, pytorch-forecasting's network) under the multi-task heads."
     flags = dict(torch=True, known=True, tokens=False, learns=True, interpretable=True)   # takes feature_names/known_names params
+    params_schema = TFT_DEFAULTS
     def build_encoder(self, spec: ModelSpec) -> nn.Module: return TFTEncoder(spec)
 
 # %% ../../nbs/12_models.tft.ipynb #58f82d5e
