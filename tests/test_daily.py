@@ -1,8 +1,8 @@
 """A daily-bars study end to end: the shipped daily sample as vendors write it (nbs/01c_daily_sample.ipynb),
 run with `tsresearch run configs/daily_test.yaml` once per test module (the `daily` fixture), then checked.
 
-The sample: symbols aaa, bbb, ccc (and ddd, left out by the config until a symbol absent from a training
-window is handled, issue 11 item 4) listed on different dates; aaa a date-only CSV with a 2:1 split in its
+The sample: symbols aaa, bbb, ccc and ddd listed on different dates (ddd after the first training window
+ends, so fold 0 cannot fit it: issue 11 item 4); aaa a date-only CSV with a 2:1 split in its
 raw prices and an `Adj Close`; bbb a CSV stamped at the 16:00 New York close with dividends and two missing
 days; ccc a parquet file indexed by New York midnights (an unnamed DatetimeIndex); file names `<sym>_daily.*`
 read with the pattern `^([a-z]+)_daily`. Add checks of later stages as tests taking the `daily` fixture.
@@ -16,7 +16,7 @@ import numpy as np, pandas as pd, pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / 'configs' / 'daily_test.yaml'
 SAMPLE = ROOT / 'data' / 'sample' / 'daily'
-LISTED = {'aaa': '2019-01-02', 'bbb': '2019-03-29', 'ccc': '2019-08-07'}
+LISTED = {'aaa': '2019-01-02', 'bbb': '2019-03-29', 'ccc': '2019-08-07', 'ddd': '2020-09-01'}
 SPLIT_DAY = '2019-12-30'   # aaa's 2:1 split (session 250 of the sample)
 
 @pytest.fixture(scope='module')
@@ -42,7 +42,7 @@ def test_run_completes(daily):
     assert (daily.reports / 'index.html').exists()
 
 def test_symbols_from_file_name_pattern(daily):
-    assert sorted(daily.bars['symbol'].unique()) == ['aaa', 'bbb', 'ccc']   # not 'aaa_daily'; ddd left out by data.symbols
+    assert sorted(daily.bars['symbol'].unique()) == ['aaa', 'bbb', 'ccc', 'ddd']   # not 'aaa_daily'
 
 def test_daily_timestamps_land_on_their_sessions(daily):
     # date-only (aaa), 16:00 New York close with offsets (bbb), New York midnights in a parquet index (ccc):
@@ -60,7 +60,7 @@ def test_daily_timestamps_land_on_their_sessions(daily):
     assert q.loc['bbb', 'filled'] == 2   # bbb's two missing days are filled, not shifted
 
 def test_utc_midnights_land_on_their_sessions():
-    # ddd (left out of the study) is written at 00:00 UTC, 19:00/20:00 the evening before in New York
+    # ddd is written at 00:00 UTC, 19:00/20:00 the evening before in New York
     from tsresearch.ingest import load_catalog, load_dataset
     cat = load_catalog(ROOT / 'data' / 'catalog.yaml')
     bars, _ = load_dataset(cat.datasets['daily_sample'], 'daily_sample', base=cat.base)
