@@ -101,3 +101,26 @@ def test_daily_example_ingests(tmp_path):
     bars, quality = ingest_study(Study(cfg, root=str(tmp_path / 'example')))
     t = quality_table(quality)
     assert (t.loc['GOOG', 'bars'], t.loc['GOOG', 'off_grid_dropped'], quality['first'][:10]) == (2148, 0, '2004-08-19')
+
+def test_symbol_listed_after_the_training_window_is_left_out_of_that_fold_with_its_reason(daily):
+    # ddd lists after both folds' training windows end: each fold records why it cannot fit it, and fits the rest
+    for k in (0, 1):
+        use = pd.DataFrame(daily.study.load('features', 'params', fold=k)['usability']).set_index('symbol')
+        assert not use.loc['ddd', 'used'], (k, use)
+        assert 'absent from the training window' in use.loc['ddd', 'reason']
+        assert use.drop('ddd')['used'].all(), (k, use)
+
+def test_daily_known_covariates_come_from_the_session_date(daily):
+    # no time-of-day terms, session fraction or crypto funding clock on daily bars; day of week from the session date
+    raw = daily.study.load('features', 'raw')
+    bad = [c for c in raw.columns if c.startswith(('sin_tod', 'cos_tod', 'session_frac', 'session_first', 'to_funding'))]
+    assert bad == [], bad
+    aaa = raw[raw['symbol'] == 'aaa']
+    dow = aaa['timestamp'].dt.dayofweek
+    np.testing.assert_allclose(aaa['sin_dow_1'], np.sin(2 * np.pi * dow / 7), atol=1e-6)
+
+def test_daily_default_barriers_leave_most_labels_nonzero(daily):
+    # pt/sl chosen by bar size (1 for daily bars): the 2-sigma intraday default left ~90% of daily labels at 0
+    labels = daily.study.load('labels', 'labels')
+    for h in daily.study.config.labels.horizons:
+        assert (labels[f'label_{h}'] == 0).mean() < 0.6, h
