@@ -112,9 +112,11 @@ def _by_stage(results):
 def test_resume_recomputes_a_damaged_artifact(smoke_copy):
     from tsresearch.runner import run_study
     st = Study(load_config(smoke_copy / 'configs' / 'smoke.yaml'))
+    again = lambda: _by_stage(run_study(smoke_copy / 'configs' / 'smoke.yaml', stages=['15_train', '20_ensemble'], folds=[0], resume=True, progress=False))
+    assert all(r.get('skipped') for r in again().values())          # intact (and the project moved): resumed
     bad = Path(st.root) / 'models' / 'fold_0' / 'lightgbm_predictions.parquet'
     _flip_byte(bad)
-    res = _by_stage(run_study(smoke_copy / 'configs' / 'smoke.yaml', stages=['15_train', '20_ensemble'], folds=[0], resume=True, progress=False))
+    res = again()
     assert res[('15_train', 0)]['ok'] and not res[('15_train', 0)].get('skipped')   # not trusted on its marker
     assert not res[('20_ensemble', 0)].get('skipped')                               # and what follows it runs again
     st.verify('models', 'lightgbm_predictions', 0)                                   # intact again
@@ -180,3 +182,23 @@ def test_kernels_run_the_projects_own_package_and_only_the_study_part(tmp_path):
     page = (proj / 'reports' / 'smoke' / '01_ingest.html').read_text()
     assert '<script src="assets/plotly.min.js">' in page and (proj / 'reports' / 'smoke' / 'assets' / 'plotly.min.js').exists()
     assert 'Plotly.newPlot' in page and 'plotly.js v' not in page and 'plotly.js v' not in (proj / 'runs' / 'smoke' / '01_ingest.ipynb').read_text()
+
+
+def test_rendered_stage_page_draws_its_figure_with_the_shared_plotly_js(tmp_path):
+    "A stage page loads the one local plotly.js before nbconvert's require.js, and plotly draws the figure offline with no JavaScript error."
+    browser = pytest.importorskip('test_reports_browser')
+    if browser.CHROMIUM is None: pytest.skip('no Chromium binary')
+    import plotly.graph_objects as go
+    from tsresearch.reports import plotly_asset
+    from tsresearch.runner import render_html
+    fig = go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2]))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# Stage'), nbformat.v4.new_code_cell('x = 1', metadata={'tags': ['parameters']}),
+                                         nbformat.v4.new_code_cell('fig', outputs=[nbformat.v4.new_output('display_data', {'application/vnd.plotly.v1+json': fig.to_plotly_json()})])])
+    nbformat.write(nb, tmp_path / 'stage.ipynb')
+    reports = tmp_path / 'reports'
+    js = plotly_asset(reports)
+    page = reports / 'fold_0' / 'stage.html'
+    render_html(tmp_path / 'stage.ipynb', page, plotly_src=os.path.relpath(js, page.parent))
+    dom, errors = browser.open_page(page, tmp_path)
+    assert not errors, errors
+    assert dom.count('class="main-svg"') >= 1
