@@ -331,6 +331,7 @@ def _finish(run: StudyRun, results):
     try:
         from tsresearch.reports import write_summary
         write_summary(study, results)
+        for line in study.load('reports', 'summary').get('left_out', []): get_logger().warning(f'{cfg.name}: summary: {line}')
     except Exception as e:
         get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
         write_index(run.reports, cfg, results)
