@@ -343,21 +343,24 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None)
                          'sr0': expected_max_sharpe(n_trials, d['v0']) * ann, 'sr0_xs': expected_max_sharpe(n_trials, d['v_xs']) * ann})
 
 def _fold_returns(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's stored backtest returns (`ArtifactError` naming the file if absent or damaged): the record trains and backtests nothing."
+    "The fold's stored backtest returns (`ArtifactError` naming the file if absent or damaged); it backtests nothing."
     return study.load('backtest', 'returns', fold)
 
 def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: dict | None = None) -> dict:
-    "The stitched test-window record of every strategy over `folds` (default: `current_folds`): {'oos': deflated_record, 'pbo': CSCV}; saved as `backtest/oos` and `backtest/pbo`."
+    """The stitched test-window record of every strategy over `folds` (default: `current_folds`):
+    {'oos': deflated_record, 'pbo': CSCV}; saved as `backtest/oos` and `backtest/pbo`."""
     from tsresearch.core import ArtifactError
     folds = current_folds(study)[0] if folds is None else list(folds)
-    if not folds: raise ArtifactError(f'{study._dir("backtest", None)}: no fold has intact backtest returns that are current for the config')
+    if not folds:
+        where = study._dir('backtest', None)
+        raise ArtifactError(f'{where}: no fold has intact backtest returns that are current for the config')
     rets = {k: (returns or {}).get(k) for k in folds}
     m = pd.concat([strategy_return_matrix(r if r is not None else _fold_returns(study, k)) for k, r in rets.items()]).fillna(0.0).sort_index()
     s = int(min(n_blocks, len(m) // 4)) // 2 * 2
     res = pbo_cscv(m.to_numpy(), s) if s >= 2 and m.shape[1] >= 2 else dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
     res |= dict(strategies=list(m.columns), folds=folds)
     oos = deflated_record(m, study.config.backtest.n_configs).sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
-    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))   # which folds' returns, at which settings
+    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))   # which returns, settings
     study.save('backtest', res, 'pbo', **made_of)
     study.save('backtest', oos, 'oos', **made_of)
     return dict(oos=oos, pbo=res)
@@ -366,18 +369,20 @@ def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: di
 _FOLD_STORES = ('features', 'models', 'ensemble', 'backtest')   # what a fold's stages keep in the store
 
 def fold_problems(study: Study, fold: int) -> list[str]:
-    "Why fold `fold`'s stored results cannot enter the study's record: damaged or stale artifacts, missing backtests; [] when none."
+    "Why fold `fold`'s results cannot enter the study's record: damaged or stale artifacts, no backtest; [] if none."
     out = [p for s in _FOLD_STORES for n in study.artifacts(s, fold) if (p := study.problem(s, n, fold))]
     have = study.artifacts('backtest', fold)
-    return out + [f'{study._dir("backtest", fold)}/{n}: no artifact (the fold was not backtested)' for n in ('metrics', 'returns') if n not in have]
+    missing = [n for n in ('metrics', 'returns') if n not in have]
+    return out + [f'{study._dir("backtest", fold)}/{n}: no artifact (the fold was not backtested)' for n in missing]
 
 def stored_folds(study: Study) -> list[int]:
     "Folds with models or backtests in the store."
-    dirs = [p for s in ('models', 'backtest') if study.fs.exists(d := study._dir(s, None)) for p in study.fs.glob(f'{d}/fold_*')]
+    roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study._dir(s, None))]
+    dirs = [p for d in roots for p in study.fs.glob(f'{d}/fold_*')]
     return sorted({int(Path(p).name[5:]) for p in dirs if Path(p).name[5:].isdigit()})
 
 def current_folds(study: Study, folds=None) -> tuple[list[int], dict[int, list[str]]]:
-    "The folds (default: every stored one) whose artifacts are intact and current for the config; and the others' problems."
+    "The folds (default: every stored one) whose artifacts are intact and current for the config; the others' problems."
     folds = stored_folds(study) if folds is None else list(folds)
     problems = {k: fold_problems(study, k) for k in folds}
     return [k for k in folds if not problems[k]], {k: p for k, p in problems.items() if p}

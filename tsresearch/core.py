@@ -289,7 +289,7 @@ def atomic_write(path, data: bytes | str) -> Path:
         with open(tmp, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush()
-            os.fsync(f.fileno())   # the bytes reach the disk before the name does: a power loss leaves old or new, never torn
+            os.fsync(f.fileno())   # bytes on disk before the name: a power loss leaves old or new, never torn
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     finally: tmp.unlink(missing_ok=True)
@@ -328,7 +328,8 @@ class Study:
         with self.fs.open(p, 'rb') as f: raw = f.read()
         try: man = json.loads(raw)
         except ValueError as e: raise ArtifactError(f'{p}: damaged manifest (not JSON: {e})') from None
-        if not isinstance(man, dict): raise ArtifactError(f'{p}: damaged manifest (a JSON {type(man).__name__}, not an object)')
+        if not isinstance(man, dict):
+            raise ArtifactError(f'{p}: damaged manifest (a JSON {type(man).__name__}, not an object)')
         missing = [k for k in MANIFEST_KEYS if k not in man]
         if missing: raise ArtifactError(f'{p}: damaged manifest (missing {", ".join(missing)})')
         return man
@@ -418,12 +419,14 @@ def input_hash(self: Study, stage: str, name: str | None = None, fold: int | Non
 # %% ../nbs/00_core.ipynb #807c9dd4
 @patch
 def verify(self: Study, stage: str, name: str | None = None, fold: int | None = None) -> dict:
-    "The manifest of an intact artifact; `ArtifactError` naming the file when it is absent, its manifest damaged or its bytes changed."
+    "The manifest of an intact artifact; `ArtifactError` naming the file if absent, damaged or changed."
     man = self.manifest(stage, name, fold)
-    if man is None: raise ArtifactError(f'{self._dir(stage, fold)}/{name or stage}: no artifact (run the {stage} stage first)')
+    if man is None:
+        raise ArtifactError(f'{self._dir(stage, fold)}/{name or stage}: no artifact (run the {stage} stage first)')
     p = f'{self._dir(stage, fold)}/{man["file"]}'
     if not self.fs.exists(p): raise ArtifactError(f'{p}: manifest present but data file missing')
-    if sha256_file(p, self.fs) != man['sha256']: raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
+    if sha256_file(p, self.fs) != man['sha256']:
+        raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
     return man
 
 @patch
@@ -435,13 +438,14 @@ def artifacts(self: Study, stage: str, fold: int | None = None) -> list[str]:
 
 @patch
 def problem(self: Study, stage: str, name: str | None = None, fold: int | None = None) -> str | None:
-    "Why an artifact cannot stand for this config: absent, damaged, or stale (made with other settings); None when it can."
+    "Why an artifact cannot stand for this config: absent, damaged or stale (made with other settings); None if it can."
     try: man = self.verify(stage, name, fold)
     except ArtifactError as e: return str(e)
     try: same = man['config_hash'] == self.config.section_hash(*man['config_keys'])
     except (AttributeError, TypeError): same = False
-    if not same: return f'{self._manifest_path(stage, name, fold)}: stale (made with other settings of {", ".join(man["config_keys"])})'
-    return None
+    if same: return None
+    keys = ', '.join(man['config_keys'])
+    return f'{self._manifest_path(stage, name, fold)}: stale (made with other settings of {keys})'
 
 # %% ../nbs/00_core.ipynb #085098db
 def seed_everything(seed: int = 42) -> int:

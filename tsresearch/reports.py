@@ -68,7 +68,7 @@ def has_cdn_plotly(page: str) -> bool:
 
 # %% ../nbs/40_reports.ipynb #74d302a2
 def try_load(study: Study, stage: str, name: str | None = None, fold: int | None = None):
-    "`study.load`, or None when the artifact does not exist; a damaged one raises `ArtifactError` naming the file (it is not absent)."
+    "`study.load`, or None when the artifact does not exist; a damaged one raises `ArtifactError` naming the file."
     if study.manifest(stage, name, fold) is None: return None
     return study.load(stage, name, fold)
 
@@ -490,26 +490,30 @@ def usable_folds(study: Study, folds) -> tuple[list[int], list[str]]:
     return ok, [f'fold {k} left out: ' + '; '.join(p) for k, p in problems.items()]
 
 def walk_forward_record(study: Study, folds) -> tuple[tuple, list[str]]:
-    "(PBO, stitched record) when the stored record was made of exactly these folds' returns at these settings, else (None, None) and why."
+    "(PBO, stitched record) if made of exactly these folds' returns at these settings, else (None, None); why."
     from tsresearch.backtest import _CONFIG_KEYS, walk_forward_inputs
     if study.manifest('backtest', 'oos') is None or not folds: return (None, None), []
     made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))
     pbo, oos = (study.load_current('backtest', n, None, **made_of) for n in ('pbo', 'oos'))
-    if pbo is None or oos is None: return (None, None), [f'walk-forward record left out: it was not made of folds {folds} at the current settings (run the study to remake it)']
+    if pbo is None or oos is None:
+        why = f'walk-forward record left out: not made of folds {folds} at the current settings (rerun the study)'
+        return (None, None), [why]
     return (pbo.get('pbo'), oos), []
 
 def left_out_html(lines: list[str]) -> str:
     "Amber banner: what the summary leaves out (stale or damaged folds, an outdated walk-forward record)."
     if not lines: return ''
     items = ''.join(f'<li>{html.escape(s)}</li>' for s in lines)
-    return f'<div class="banner" id="left-out" style="border-color:#b60;background:#fff4e0;color:#840"><b>Left out of this summary</b><ul>{items}</ul></div>'
+    style = 'border-color:#b60;background:#fff4e0;color:#840'
+    return f'<div class="banner" id="left-out" style="{style}"><b>Left out of this summary</b><ul>{items}</ul></div>'
 
 # %% ../nbs/40_reports.ipynb #90e27337
-def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo, oos: pd.DataFrame | None = None,
-                 left_out: list[str] = ()) -> str:
+def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo,
+                 oos: pd.DataFrame | None = None, left_out: list[str] = ()) -> str:
     "The summary page of a study (`left_out`: what it leaves out and why, in a banner at the top)."
     best = best_models(table, oos) if len(table) else []
-    sec = [banner_html(audit, runs) + left_out_html(left_out), f'<h1>Study {html.escape(study.config.name)}</h1><p>{html.escape(study.config.description)}</p>',
+    sec = [banner_html(audit, runs) + left_out_html(left_out),
+           f'<h1>Study {html.escape(study.config.name)}</h1><p>{html.escape(study.config.description)}</p>',
            '<p><a href="#audit">leakage audit</a> · <a href="#runs">notebooks</a> · <a href="#tearsheets">tearsheets</a></p>',
            '<h2>Best model per horizon</h2>' + (pd.DataFrame(best).round(4).astype(object).fillna('').to_html(index=False, border=0) if best else '<p class="na">no results</p>'),
            '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>' + (summarise(table).to_html(border=0) if len(table) else '<p class="na">no results</p>'),

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from .core import ArtifactError, ConfigError, Study, TsResearchError, atomic_write, load_config, project_root, get_logger, sha256_bytes
+from .core import (ArtifactError, ConfigError, Study, TsResearchError, atomic_write, load_config,
+                             project_root, get_logger, sha256_bytes)
 
 # %% auto #0
 __all__ = ['STUDY_STAGES', 'FOLD_STAGES', 'STAGES', 'STAGE_ARTIFACTS', 'report_cells', 'study_notebook', 'strip_plotly_js',
@@ -27,7 +28,8 @@ STAGES = STUDY_STAGES + FOLD_STAGES   # in dependency order
 def _parameters_at(nb) -> int | None:
     return next((i for i, c in enumerate(nb.cells) if 'parameters' in c.metadata.get('tags', [])), None)
 
-def _title(cells) -> list: return [c for c in cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')][:1]
+def _title(cells) -> list:
+    return [c for c in cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')][:1]
 
 def report_cells(nb):
     "The notebook's title and everything from its `parameters` cell on: the study's report, without the library docs."
@@ -37,26 +39,29 @@ def report_cells(nb):
     return out
 
 # %% ../nbs/50_runner.ipynb #52d37b2e
-_PRELUDE = """# Written by the runner: the library comes from the installed package; the notebook's definitions and tests do not run.
+_PRELUDE = """# Written by the runner: the library comes from the package; its definitions and tests do not run here.
 import importlib, os, pathlib, tsresearch
 _package = os.environ.get('TSRESEARCH_PACKAGE')
 if _package and pathlib.Path(tsresearch.__file__).parent.resolve() != pathlib.Path(_package).resolve():
     raise ImportError(f"this kernel imports tsresearch from {tsresearch.__file__}, not the study project's {_package}")
-globals().update({k: v for k, v in vars(importlib.import_module('tsresearch.MODULE')).items() if not k.startswith('__')})"""
+_module = importlib.import_module('tsresearch.MODULE')
+globals().update({k: v for k, v in vars(_module).items() if not k.startswith('__')})"""
 
 def _is_import_cell(cell) -> bool:
     "A code cell of imports only (with the continuation lines of a parenthesised import)."
     lines = [l for l in cell.source.splitlines() if l.strip() and not l.lstrip().startswith('#')]
-    return cell.cell_type == 'code' and bool(lines) and all(l.startswith(('import ', 'from ', ' ', '\t', ')')) for l in lines)
+    imports = all(l.startswith(('import ', 'from ', ' ', '\t', ')')) for l in lines)
+    return cell.cell_type == 'code' and bool(lines) and imports
 
 def study_notebook(nb):
-    "What the runner executes: title, import cells, the module's namespace from the package, then the study part (from `parameters` on)."
+    "What the runner executes: title, import cells, the module's namespace from the package, the study part."
     start = _parameters_at(nb)
     exp = re.match(r'#\|\s*default_exp\s+(\S+)', nb.cells[0].source) if nb.cells else None
     if start is None or exp is None: return nb   # not a stage notebook: run it whole
     prelude = nbformat.v4.new_code_cell(_PRELUDE.replace('MODULE', exp.group(1)))
     out = nbformat.from_dict(dict(nb))
-    out.cells = _title(nb.cells[:start]) + [c for c in nb.cells[:start] if _is_import_cell(c)] + [prelude] + nb.cells[start:]
+    imports = [c for c in nb.cells[:start] if _is_import_cell(c)]
+    out.cells = _title(nb.cells[:start]) + imports + [prelude] + nb.cells[start:]
     return out
 
 # %% ../nbs/50_runner.ipynb #03c27302
@@ -65,31 +70,38 @@ _PLOTLY_JSON = 'application/vnd.plotly.v1+json'
 def _holds_plotly_js(text) -> bool: return bool(re.search(r'\*\s*plotly\.js v\d', ''.join(text)))
 
 def strip_plotly_js(nb) -> bool:
-    "Drop the copies of plotly.js that plotly's `notebook` renderer embeds; figures keep their plotly JSON. Whether anything changed."
+    "Drop the plotly.js copies of plotly's `notebook` renderer (figures keep their plotly JSON); whether any."
     changed = False
     for c in (c for c in nb.cells if c.cell_type == 'code'):
         keep = []
         for o in c.get('outputs', []):
             data = o.get('data', {})
-            if _PLOTLY_JSON in data and 'text/html' in data: data.pop('text/html'); changed = True
-            elif _holds_plotly_js(data.get('text/html', '')): changed = True; continue
+            if _PLOTLY_JSON in data and 'text/html' in data:
+                data.pop('text/html')
+                changed = True
+            elif _holds_plotly_js(data.get('text/html', '')):
+                changed = True
+                continue
             keep.append(o)
         c.outputs = keep
     return changed
 
 def render_html(nb_path, html_path, full: bool = False, plotly_src: str | None = None) -> Path:
-    "Render an executed notebook to HTML: code hidden, outputs kept, figures drawn by plotly.js from `plotly_src` (else inlined once)."
+    "An executed notebook as HTML: code hidden, figures drawn by plotly.js from `plotly_src` (else inlined once)."
     from nbconvert import HTMLExporter
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
     nb = nbformat.read(nb_path, 4)
     nb = nb if full else report_cells(nb)
     strip_plotly_js(nb)
-    for o in (o for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []) if _PLOTLY_JSON in o.get('data', {})):
-        o['data'] = {'text/html': pio.to_html(o['data'][_PLOTLY_JSON], include_plotlyjs=False, full_html=False, validate=False)}
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
+    outputs = [o for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', [])]
+    for o in (o for o in outputs if _PLOTLY_JSON in o.get('data', {})):
+        div = pio.to_html(o['data'][_PLOTLY_JSON], include_plotlyjs=False, full_html=False, validate=False)
+        o['data'] = {'text/html': div}
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
     js = f'<script src="{html.escape(plotly_src)}"></script>' if plotly_src else f'<script>{get_plotlyjs()}</script>'
-    atomic_write(Path(html_path), body.replace('<head>', f'<head>\n{js}', 1))   # before require.js, so plotly.js sets window.Plotly
+    atomic_write(Path(html_path), body.replace('<head>', f'<head>\n{js}', 1))   # before require.js
     return Path(html_path)
 
 # %% ../nbs/50_runner.ipynb #47c5fbae
@@ -101,7 +113,7 @@ _LIVE_KERNELS: set = set()   # managers of the kernels this process runs now, fo
 
 @functools.cache
 def _kernel_manager(kernel_dir: str, env: tuple = ()):
-    "A kernel manager class keeping the connection file (and, on POSIX, the ipc sockets) in `kernel_dir`, `env` added to the kernel's."
+    "A kernel manager class with its connection file (and ipc sockets) in `kernel_dir`, `env` added to the kernel's."
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
     class StageKernelManager(AsyncKernelManager):
@@ -118,14 +130,15 @@ def _kernel_manager(kernel_dir: str, env: tuple = ()):
     return StageKernelManager
 
 def _kill_kernels():
-    "Kill the kernels this process started now (each leads its own session, so a signal to the runner does not reach them)."
+    "Kill the kernels this process runs now (each leads its own session: a signal to the runner does not reach them)."
     for km in list(_LIVE_KERNELS):
         proc = getattr(km.provisioner, 'process', None)
         if proc is None: continue
         with contextlib.suppress(OSError, AttributeError): os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError): proc.kill()
 
-def execute_stage(nb: Path, out_nb: Path, params: dict, cwd: Path, env: dict | None = None, kernel_dir: str | None = None) -> dict:
+def execute_stage(nb: Path, out_nb: Path, params: dict, cwd: Path, env: dict | None = None,
+                  kernel_dir: str | None = None) -> dict:
     "Run the study part of one notebook with papermill; return its status (and the failing cell's error)."
     import papermill as pm
     t0 = time.time()
@@ -135,13 +148,15 @@ def execute_stage(nb: Path, out_nb: Path, params: dict, cwd: Path, env: dict | N
         src = Path(kdir) / f'{uuid.uuid4().hex[:8]}-{nb.name}'
         nbformat.write(study_notebook(nbformat.read(nb, 4)), src)
         try:
-            pm.execute_notebook(str(src), str(out_nb), parameters=params, kernel_name=_kernel(), language='python', progress_bar=False,
-                                request_save_on_cell_execute=False,   # one write at the end, not the whole notebook after every cell
+            pm.execute_notebook(str(src), str(out_nb), parameters=params, kernel_name=_kernel(), language='python',
+                                progress_bar=False,
+                                request_save_on_cell_execute=False,   # one write at the end, not one after every cell
                                 kernel_manager_class=_kernel_manager(str(kdir), tuple(sorted((env or {}).items()))),
-                                resources={'metadata': {'path': str(cwd)}})   # the kernel's cwd (papermill's `cwd` chdirs this process)
+                                resources={'metadata': {'path': str(cwd)}})   # the kernel's cwd (not chdir)
             return {'stage': nb.stem, 'ok': True, 'seconds': round(time.time() - t0, 1)}
         except pm.PapermillExecutionError as e:
-            return {'stage': nb.stem, 'ok': False, 'seconds': round(time.time() - t0, 1), 'cell': e.exec_count, 'error': f'{e.ename}: {e.evalue}'}
+            return {'stage': nb.stem, 'ok': False, 'seconds': round(time.time() - t0, 1), 'cell': e.exec_count,
+                    'error': f'{e.ename}: {e.evalue}'}
         finally: src.unlink(missing_ok=True)
 
 # %% ../nbs/50_runner.ipynb #52ff880d
@@ -152,23 +167,24 @@ def _package_hash(package: Path | None = None) -> str:
     return sha256_bytes(b''.join(p.read_bytes() for p in sorted(root.rglob('*.py'))))[:16]
 
 def stage_key(nb: Path, cfg, fold, package: Path | None = None) -> str:
-    "What a stage's result depends on: its notebook, the package source, the study config (not where the project lies) and the fold."
-    conf = cfg.model_dump_json(exclude={'root': True, 'runtime': set(cfg.runtime.unhashed)})   # nor how many folds run at once
+    "What a stage's result depends on: notebook, package source, study config (not the project's path), fold."
+    conf = cfg.model_dump_json(exclude={'root': True, 'runtime': set(cfg.runtime.unhashed)})   # nor folds run at once
     return sha256_bytes(nb.read_bytes() + _package_hash(package).encode() + conf.encode() + str(fold).encode())[:16]
 
 def kernel_env(root: Path) -> dict:
-    "What the kernels need to import the project's own package: its root first on PYTHONPATH (nothing for a config outside a checkout)."
+    "What kernels need to import the project's own package: its root first on PYTHONPATH (none outside a checkout)."
     pkg = Path(root) / 'tsresearch'
     if not (pkg / '__init__.py').exists(): return {}
     path = [str(root)] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]
     return {'PYTHONPATH': os.pathsep.join(path), 'TSRESEARCH_PACKAGE': str(pkg.resolve())}
 
 # %% ../nbs/50_runner.ipynb #cc0fef63
-STAGE_ARTIFACTS = {'01_ingest': ('ingest',), '02_labeling': ('labels',), '04_splits': ('splits',), '03_features': ('features', 'features/fold'),
-                   '15_train': ('models/fold',), '20_ensemble': ('ensemble/fold',), '30_backtest': ('backtest/fold',)}   # store folders a stage keeps
+STAGE_ARTIFACTS = {'01_ingest': ('ingest',), '02_labeling': ('labels',), '04_splits': ('splits',),   # store folders
+                   '03_features': ('features', 'features/fold'), '15_train': ('models/fold',),
+                   '20_ensemble': ('ensemble/fold',), '30_backtest': ('backtest/fold',)}
 
 def stage_artifacts(study: Study, stage: str, fold: int | None) -> list[list]:
-    "The store artifacts a stage notebook keeps, as [folder, name, fold, sha256] (sha256 None when the manifest is damaged)."
+    "The store artifacts a stage keeps, as [folder, name, fold, sha256] (sha256 None if the manifest is damaged)."
     out = []
     for where in STAGE_ARTIFACTS.get(stage, ()):
         store, at = (where[:-len('/fold')], fold) if where.endswith('/fold') else (where, None)
@@ -180,7 +196,7 @@ def stage_artifacts(study: Study, stage: str, fold: int | None) -> list[list]:
     return out
 
 def distrust(study: Study, marker: Path, key: str) -> str | None:
-    "Why a stage's done-marker cannot be trusted: another key, or an artifact it lists damaged, changed or gone; None when it can."
+    "Why a done-marker cannot be trusted: another key, or an artifact it lists damaged, changed or gone; else None."
     try: done = json.loads(marker.read_text())
     except (OSError, ValueError): return f'{marker}: unreadable marker'
     if not isinstance(done, dict) or done.get('key') != key: return 'changed'
@@ -194,25 +210,40 @@ def distrust(study: Study, marker: Path, key: str) -> str | None:
 class StudyLocked(TsResearchError):
     "The study is being run by another process."
 
+def _holder(f) -> str:
+    "Who holds an open lock file, from what it wrote in it."
+    f.seek(0)
+    try: h = json.loads(f.read())
+    except ValueError: h = None
+    if not isinstance(h, dict) or not {'pid', 'host', 'started'} <= set(h):
+        return 'a process that has not written its name yet'
+    return f"pid {h['pid']} on {h['host']}, started {h['started']}"
+
 @contextlib.contextmanager
 def study_lock(runs: Path, name: str):
-    "Hold `runs/.lock` (pid, host, start time) while a study runs; refuse while a live process holds it. The OS drops a dead holder's lock."
+    "Hold `runs/.lock` (pid, host, start) while a study runs; refuse while a live process holds it."
     try: import fcntl
-    except ImportError: yield None; return   # no advisory locks (Windows): run unguarded
+    except ImportError: fcntl = None
+    if fcntl is None:   # no advisory locks (Windows): run unguarded
+        yield None
+        return
     lock = Path(runs) / '.lock'
     lock.parent.mkdir(parents=True, exist_ok=True)
     while True:
         f = open(lock, 'a+')
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0); holder = f.read(); f.close()
-            try: h = json.loads(holder); who = f"pid {h['pid']} on {h['host']}, started {h['started']}"
-            except (ValueError, KeyError, TypeError): who = 'a process that has not written its name yet'
+            who = _holder(f)
+            f.close()
             raise StudyLocked(f'{lock}: study {name} is already running ({who}); wait for it or stop it') from None
         if lock.exists() and os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino: break
         f.close()   # its holder removed the file as we opened it: lock the new one
-    me = {'pid': os.getpid(), 'host': socket.gethostname(), 'started': datetime.now(timezone.utc).isoformat(timespec='seconds')}
-    f.seek(0); f.truncate(); f.write(json.dumps(me)); f.flush()
+    started = datetime.now(timezone.utc).isoformat(timespec='seconds')
+    me = {'pid': os.getpid(), 'host': socket.gethostname(), 'started': started}
+    f.seek(0)
+    f.truncate()
+    f.write(json.dumps(me))
+    f.flush()
     try: yield lock
     finally:
         lock.unlink(missing_ok=True)
@@ -220,7 +251,7 @@ def study_lock(runs: Path, name: str):
 
 @contextlib.contextmanager
 def run_folder(stop: threading.Event):
-    "A private folder for the run's kernel connection files and sockets, removed at the end; SIGTERM/SIGINT stop the kernels first."
+    "A private folder for the kernels' connection files and sockets, removed at the end; SIGTERM/SIGINT kill kernels."
     folder = tempfile.mkdtemp(prefix='tsr-')
     def on_signal(signum, frame):
         stop.set()
@@ -236,7 +267,7 @@ def run_folder(stop: threading.Event):
 # %% ../nbs/50_runner.ipynb #85beb7f3
 @dataclass
 class StudyRun:
-    "What the stages of one run share: the study, where notebooks come from and go, the kernels' folder and environment."
+    "What the stages of one run share: the study, where notebooks come from and go, the kernels' folder and env."
     study: Study
     config_path: Path
     nbs: Path
@@ -246,14 +277,16 @@ class StudyRun:
     env: dict
 
 def run_stage(run: StudyRun, stage: str, fold: int | None, resume: bool) -> dict:
-    "Execute (or, resuming with a trusted marker, skip) one stage notebook and render it; the result dict for the summary."
+    "Execute (or, resuming with a trusted marker, skip) one stage notebook and render it; the result for the summary."
     sub = f'fold_{fold}/' if fold is not None else ''
-    nb, out_nb, page = run.nbs / f'{stage}.ipynb', Path(run.study.root) / f'{sub}{stage}.ipynb', run.reports / f'{sub}{stage}.html'
+    nb, out_nb = run.nbs / f'{stage}.ipynb', Path(run.study.root) / f'{sub}{stage}.ipynb'
+    page = run.reports / f'{sub}{stage}.html'
     marker, base = out_nb.with_suffix('.done.json'), {'stage': stage, 'fold': fold}
     key = stage_key(nb, run.study.config, fold, run.env.get('TSRESEARCH_PACKAGE'))
     if resume and marker.exists() and out_nb.exists() and page.exists():
         why = distrust(run.study, marker, key)
-        if why is None: return base | {'ok': True, 'skipped': True, 'seconds': 0.0, 'html': str(page.relative_to(run.reports))}
+        if why is None:
+            return base | {'ok': True, 'skipped': True, 'seconds': 0.0, 'html': str(page.relative_to(run.reports))}
         if why != 'changed': get_logger().warning(f'{run.study.config.name}: {sub}{stage} runs again: {why}')
     marker.unlink(missing_ok=True)
     params = {'config_path': str(run.config_path)} | ({'fold': fold} if fold is not None else {})
@@ -261,8 +294,11 @@ def run_stage(run: StudyRun, stage: str, fold: int | None, resume: bool) -> dict
     if out_nb.exists():
         executed = nbformat.read(out_nb, 4)
         if strip_plotly_js(executed): atomic_write(out_nb, nbformat.writes(executed))
-        r['html'] = str(render_html(out_nb, page, plotly_src=os.path.relpath(run.plotly_js, page.parent)).relative_to(run.reports))
-    if r['ok']: atomic_write(marker, json.dumps({'key': key, 'seconds': r['seconds'], 'artifacts': stage_artifacts(run.study, stage, fold)}))
+        render_html(out_nb, page, plotly_src=os.path.relpath(run.plotly_js, page.parent))
+        r['html'] = str(page.relative_to(run.reports))
+    if r['ok']:
+        done = {'key': key, 'seconds': r['seconds'], 'artifacts': stage_artifacts(run.study, stage, fold)}
+        atomic_write(marker, json.dumps(done))
     return r
 
 # %% ../nbs/50_runner.ipynb #f9b76daa
@@ -272,7 +308,8 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
     config_path = Path(config_path).resolve()
     cfg = load_config(config_path)
     root = project_root(config_path)
-    nbs = root / 'nbs' if (root / 'nbs').is_dir() else Path(__file__).resolve().parents[1] / 'nbs'   # a config outside the workbook
+    nbs = root / 'nbs'
+    if not nbs.is_dir(): nbs = Path(__file__).resolve().parents[1] / 'nbs'   # a config outside the workbook
     study = Study(cfg)
     reports, runs = Path(cfg.resolve(cfg.report.dir)) / cfg.name, Path(study.root)
     os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))   # vectorbt/numba caches outside site-packages
@@ -290,8 +327,11 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
     bar = tqdm(total=len(s_stages), desc=cfg.name, disable=not progress, unit='stage')
     def one(stage, fold, again):
         r = run_stage(run, stage, fold, resume and not again)
-        bar.update(1); bar.set_postfix_str(f"{'' if fold is None else f'fold_{fold}/'}{stage} {'ok' if r['ok'] else 'FAILED'}")
-        if not r['ok']: get_logger().error(f"{cfg.name}: {'' if fold is None else f'fold {fold} '}{stage} failed at cell {r.get('cell')}: {r['error']}")
+        bar.update(1)
+        bar.set_postfix_str(f"{'' if fold is None else f'fold_{fold}/'}{stage} {'ok' if r['ok'] else 'FAILED'}")
+        if not r['ok']:
+            where = '' if fold is None else f'fold {fold} '
+            get_logger().error(f"{cfg.name}: {where}{stage} failed at cell {r.get('cell')}: {r['error']}")
         return r
     results, again = [], False
     for stage in s_stages:
@@ -304,7 +344,8 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
         folds = list(range(n)) if folds is None else list(folds)
         bad = [k for k in folds if not 0 <= k < n]
         if bad: raise ConfigError(f'--folds {bad}: the study has folds 0..{n - 1}')
-        bar.total += len(folds) * len(f_stages); bar.refresh()
+        bar.total += len(folds) * len(f_stages)
+        bar.refresh()
         def run_fold(k):
             out, fold_again = [], again
             for stage in f_stages:
@@ -321,7 +362,8 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
     return _finish(run, results)
 
 def _finish(run: StudyRun, results):
-    "The walk-forward record over the study's current folds (stored returns only: nothing trains here), then the summary; the stage index if that fails."
+    """The walk-forward record over the study's current folds (stored returns only: nothing trains here), then the
+    summary; the stage index if that fails."""
     study, cfg = run.study, run.study.config
     if any(r['stage'] == '30_backtest' and r['ok'] for r in results):
         try:
@@ -331,7 +373,8 @@ def _finish(run: StudyRun, results):
     try:
         from tsresearch.reports import write_summary
         write_summary(study, results)
-        for line in study.load('reports', 'summary').get('left_out', []): get_logger().warning(f'{cfg.name}: summary: {line}')
+        for line in study.load('reports', 'summary').get('left_out', []):
+            get_logger().warning(f'{cfg.name}: summary: {line}')
     except Exception as e:
         get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
         write_index(run.reports, cfg, results)
