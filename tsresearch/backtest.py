@@ -368,9 +368,16 @@ def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: di
 # %% ../nbs/30_backtest.ipynb #9ddb8e49
 _FOLD_STORES = ('features', 'models', 'ensemble', 'backtest')   # what a fold's stages keep in the store
 
+def _fold_artifacts(study: Study, store: str, fold: int) -> list[str]:
+    "A fold's artifacts in `store`; under `models`, only those of the configured models (and their `_permuted` twins)."
+    names = study.artifacts(store, fold)
+    if store != 'models': return names
+    model = lambda n: n.rsplit('_', 1)[0].removesuffix('_permuted')   # lightgbm_permuted_metrics -> lightgbm
+    return [n for n in names if model(n) in study.config.models.names]
+
 def fold_problems(study: Study, fold: int) -> list[str]:
     "Why fold `fold`'s results cannot enter the study's record: damaged or stale artifacts, no backtest; [] if none."
-    out = [p for s in _FOLD_STORES for n in study.artifacts(s, fold) if (p := study.problem(s, n, fold))]
+    out = [p for s in _FOLD_STORES for n in _fold_artifacts(study, s, fold) if (p := study.problem(s, n, fold))]
     have = study.artifacts('backtest', fold)
     missing = [n for n in ('metrics', 'returns') if n not in have]
     return out + [f'{study._dir("backtest", fold)}/{n}: no artifact (the fold was not backtested)' for n in missing]
