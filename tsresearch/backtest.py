@@ -19,7 +19,8 @@ __all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_threshold
            'sharpe_moments_cols', 'sharpe_moments', 'probabilistic_sharpe', 'expected_max_sharpe', 'deflated_sharpe',
            'null_sharpe_variance_cols', 'null_sharpe_variance', 'deflate_trials', 'pbo_cscv', 'strategy_positions',
            'activity_gate', 'position_activity', 'backtest_predictions', 'fold_predictions', 'backtest_study',
-           'strategy_return_matrix', 'deflated_record', 'walk_forward_study']
+           'strategy_return_matrix', 'deflated_record', 'walk_forward_study', 'fold_problems', 'stored_folds',
+           'current_folds', 'walk_forward_inputs']
 
 # %% ../nbs/30_backtest.ipynb #8a5215eb
 def forecast_signal(preds: pd.DataFrame, signal: str = 'threshold', threshold: float = 0.1) -> np.ndarray:
@@ -427,18 +428,20 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     return rec.assign(**{c: activity[c].to_numpy() for c in activity})
 
 def _fold_returns(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's stored backtest returns, backtesting the fold only when there are none."
-    from tsresearch.core import ArtifactError
-    try: return study.load('backtest', 'returns', fold)
-    except ArtifactError: return backtest_study(study, fold)['returns']
+    "The fold's stored backtest returns (`ArtifactError` naming the file if absent or damaged); it backtests nothing."
+    return study.load('backtest', 'returns', fold)
 
 def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: dict | None = None) -> dict:
-    "The stitched test-window record of every strategy over `folds`: {'oos': deflated_record, 'pbo': CSCV}; saved as `backtest/oos` and `backtest/pbo`."
-    from tsresearch.splits import split_study
-    folds = list(range(len(split_study(study)))) if folds is None else list(folds)
+    """The stitched test-window record of every strategy over `folds` (default: `current_folds`):
+    {'oos': deflated_record, 'pbo': CSCV}; saved as `backtest/oos` and `backtest/pbo`."""
+    from tsresearch.core import ArtifactError
+    folds = current_folds(study)[0] if folds is None else list(folds)
+    if not folds:
+        where = study._dir('backtest', None)
+        raise ArtifactError(f'{where}: no fold has intact backtest returns that are current for the config')
     rets = {k: (returns or {}).get(k) for k in folds}
     rets = {k: r if r is not None else _fold_returns(study, k) for k, r in rets.items()}   # read each fold once
-    m = pd.concat([strategy_return_matrix(r if r is not None else _fold_returns(study, k)) for k, r in rets.items()]).fillna(0.0).sort_index()
+    m = pd.concat([strategy_return_matrix(r) for r in rets.values()]).fillna(0.0).sort_index()
     s = int(min(n_blocks, len(m) // 4)) // 2 * 2
     res = pbo_cscv(m.to_numpy(), s) if s >= 2 and m.shape[1] >= 2 else dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
     res |= dict(strategies=list(m.columns), folds=folds)
@@ -446,5 +449,40 @@ def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: di
     cfg = study.config.backtest
     oos = activity_gate(deflated_record(m, trial_configs(cfg), positions=pos), cfg.min_active_bars, cfg.min_trades)
     oos = oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
-    study.save('backtest', res, 'pbo'); study.save('backtest', oos, 'oos')
+    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))   # which returns, settings
+    study.save('backtest', res, 'pbo', **made_of)
+    study.save('backtest', oos, 'oos', **made_of)
     return dict(oos=oos, pbo=res)
+
+# %% ../nbs/30_backtest.ipynb #9ddb8e49
+_FOLD_STORES = ('features', 'models', 'ensemble', 'backtest')   # what a fold's stages keep in the store
+
+def _fold_artifacts(study: Study, store: str, fold: int) -> list[str]:
+    "A fold's artifacts in `store`; under `models`, only those of the configured models (and their `_permuted` twins)."
+    names = study.artifacts(store, fold)
+    if store != 'models': return names
+    model = lambda n: n.rsplit('_', 1)[0].removesuffix('_permuted')   # lightgbm_permuted_metrics -> lightgbm
+    return [n for n in names if model(n) in study.config.models.names]
+
+def fold_problems(study: Study, fold: int) -> list[str]:
+    "Why fold `fold`'s results cannot enter the study's record: damaged or stale artifacts, no backtest; [] if none."
+    out = [p for s in _FOLD_STORES for n in _fold_artifacts(study, s, fold) if (p := study.problem(s, n, fold))]
+    have = study.artifacts('backtest', fold)
+    missing = [n for n in ('metrics', 'returns') if n not in have]
+    return out + [f'{study._dir("backtest", fold)}/{n}: no artifact (the fold was not backtested)' for n in missing]
+
+def stored_folds(study: Study) -> list[int]:
+    "Folds with models or backtests in the store."
+    roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study._dir(s, None))]
+    dirs = [p for d in roots for p in study.fs.glob(f'{d}/fold_*')]
+    return sorted({int(Path(p).name[5:]) for p in dirs if Path(p).name[5:].isdigit()})
+
+def current_folds(study: Study, folds=None) -> tuple[list[int], dict[int, list[str]]]:
+    "The folds (default: every stored one) whose artifacts are intact and current for the config; the others' problems."
+    folds = stored_folds(study) if folds is None else list(folds)
+    problems = {k: fold_problems(study, k) for k in folds}
+    return [k for k in folds if not problems[k]], {k: p for k, p in problems.items() if p}
+
+def walk_forward_inputs(study: Study, folds) -> dict:
+    "The content hashes of the folds' returns that a walk-forward record is made of."
+    return {f'returns/fold_{k}': study.input_hash('backtest', 'returns', k) for k in folds}

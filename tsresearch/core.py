@@ -20,12 +20,12 @@ import math
 from datetime import date
 
 # %% auto #0
-__all__ = ['Bars', 'Window', 'NonNegative', 'TsResearchError', 'ConfigError', 'ArtifactError', 'DataError', 'key_error',
-           'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig', 'FeaturesConfig', 'SplitsConfig',
-           'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig', 'RuntimeConfig', 'StudyConfig',
-           'format_validation_error', 'check_model_registry', 'project_root', 'parse_config', 'load_config',
-           'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'seed_everything', 'select_device',
-           'get_logger', 'setup_plotly']
+__all__ = ['Bars', 'Window', 'NonNegative', 'MANIFEST_KEYS', 'TsResearchError', 'ConfigError', 'ArtifactError', 'DataError',
+           'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig', 'FeaturesConfig',
+           'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig', 'RuntimeConfig',
+           'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root', 'parse_config',
+           'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'seed_everything',
+           'select_device', 'get_logger', 'setup_plotly']
 
 # %% ../nbs/00_core.ipynb #e1202258
 class TsResearchError(Exception):
@@ -370,13 +370,25 @@ def sha256_file(path, fs=None, chunk=1 << 20) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
+def _fsync_dir(folder: Path):
+    "Make a rename inside `folder` durable (POSIX: a folder is synced through a read-only descriptor)."
+    if os.name != 'posix': return
+    fd = os.open(folder, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
 def atomic_write(path, data: bytes | str) -> Path:
-    "Write a local file through a uniquely named temporary file renamed into place."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    "Write a local file through a uniquely named temporary file, synced to disk, then renamed into place."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
     try:
-        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
+        with open(tmp, 'wb') as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())   # bytes on disk before the name: a power loss leaves old or new, never torn
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     finally: tmp.unlink(missing_ok=True)
     return path
 
@@ -389,6 +401,8 @@ def _to_bytes(obj) -> tuple[bytes, str]:
     raise TypeError(f'Study.save stores DataFrames (parquet) and dicts/lists (JSON), not {type(obj).__name__}')
 
 # %% ../nbs/00_core.ipynb #4e5c2519
+MANIFEST_KEYS = ('stage', 'name', 'fold', 'kind', 'file', 'sha256', 'config_keys', 'config_hash', 'inputs')
+
 class Study:
     "The run directory of one study: the only way stages exchange data."
     def __init__(self, config: StudyConfig, root: str | None = None):
@@ -405,12 +419,21 @@ class Study:
     def _manifest_path(self, stage, name, fold): return f'{self._dir(stage, fold)}/{name or stage}.manifest.json'
 
     def manifest(self, stage: str, name: str | None = None, fold: int | None = None) -> dict | None:
-        "The manifest of an artifact, or None if there is none."
+        "The manifest of an artifact, None if there is none; a damaged one raises `ArtifactError` naming the file."
         p = self._manifest_path(stage, name, fold)
         if not self.fs.exists(p): return None
-        with self.fs.open(p, 'rb') as f: return json.loads(f.read())
+        with self.fs.open(p, 'rb') as f: raw = f.read()
+        try: man = json.loads(raw)
+        except ValueError as e: raise ArtifactError(f'{p}: damaged manifest (not JSON: {e})') from None
+        if not isinstance(man, dict):
+            raise ArtifactError(f'{p}: damaged manifest (a JSON {type(man).__name__}, not an object)')
+        missing = [k for k in MANIFEST_KEYS if k not in man]
+        if missing: raise ArtifactError(f'{p}: damaged manifest (missing {", ".join(missing)})')
+        return man
 
     def _write_atomic(self, path: str, data: bytes):
+        from fsspec.implementations.local import LocalFileSystem
+        if isinstance(self.fs, LocalFileSystem): return atomic_write(path, data)   # synced before the rename
         tmp = f'{path.rsplit("/", 1)[0]}/.{path.rsplit("/", 1)[1]}.{uuid.uuid4().hex}.tmp'
         with self.fs.open(tmp, 'wb') as f: f.write(data)
         self.fs.mv(tmp, path)
@@ -451,7 +474,8 @@ def load(self: Study, stage: str, name: str | None = None, fold: int | None = No
 @patch
 def is_current(self: Study, stage: str, name: str | None = None, fold: int | None = None,
                config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None) -> bool:
-    man = self.manifest(stage, name, fold)
+    try: man = self.manifest(stage, name, fold)
+    except ArtifactError: return False   # a damaged manifest: the artifact is recomputed
     if man is None or man['config_hash'] != self.config.section_hash(*config_keys): return False
     if man['inputs'] != dict(inputs or {}): return False
     p = f'{self._dir(stage, fold)}/{man["file"]}'
@@ -461,7 +485,8 @@ def is_current(self: Study, stage: str, name: str | None = None, fold: int | Non
 def load_current(self: Study, stage: str, name: str | None = None, fold: int | None = None,
                  config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None):
     "The artifact if it is current and intact, else None (reads and hashes the data once)."
-    man = self.manifest(stage, name, fold)
+    try: man = self.manifest(stage, name, fold)
+    except ArtifactError: return None
     if man is None or man['config_hash'] != self.config.section_hash(*config_keys) or man['inputs'] != dict(inputs or {}): return None
     try: return self.load(stage, name, fold)
     except ArtifactError: return None
@@ -487,6 +512,37 @@ def input_hash(self: Study, stage: str, name: str | None = None, fold: int | Non
     man = self.manifest(stage, name, fold)
     if man is None: raise ArtifactError(f'{self._dir(stage, fold)}/{name or stage}: no artifact')
     return man['sha256']
+
+# %% ../nbs/00_core.ipynb #807c9dd4
+@patch
+def verify(self: Study, stage: str, name: str | None = None, fold: int | None = None) -> dict:
+    "The manifest of an intact artifact; `ArtifactError` naming the file if absent, damaged or changed."
+    man = self.manifest(stage, name, fold)
+    if man is None:
+        raise ArtifactError(f'{self._dir(stage, fold)}/{name or stage}: no artifact (run the {stage} stage first)')
+    p = f'{self._dir(stage, fold)}/{man["file"]}'
+    if not self.fs.exists(p): raise ArtifactError(f'{p}: manifest present but data file missing')
+    if sha256_file(p, self.fs) != man['sha256']:
+        raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
+    return man
+
+@patch
+def artifacts(self: Study, stage: str, fold: int | None = None) -> list[str]:
+    "Names of the artifacts stored under `stage` (at `fold`), one per manifest file, intact or not."
+    d = self._dir(stage, fold)
+    found = self.fs.glob(f'{d}/*.manifest.json') if self.fs.exists(d) else []
+    return sorted(Path(p).name[:-len('.manifest.json')] for p in found)
+
+@patch
+def problem(self: Study, stage: str, name: str | None = None, fold: int | None = None) -> str | None:
+    "Why an artifact cannot stand for this config: absent, damaged or stale (made with other settings); None if it can."
+    try: man = self.verify(stage, name, fold)
+    except ArtifactError as e: return str(e)
+    try: same = man['config_hash'] == self.config.section_hash(*man['config_keys'])
+    except (AttributeError, TypeError): same = False
+    if same: return None
+    keys = ', '.join(man['config_keys'])
+    return f'{self._manifest_path(stage, name, fold)}: stale (made with other settings of {keys})'
 
 # %% ../nbs/00_core.ipynb #085098db
 def seed_everything(seed: int = 42) -> int:

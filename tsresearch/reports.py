@@ -21,7 +21,8 @@ __all__ = ['downsample', 'figure_div', 'html_page', 'plotly_asset', 'plotly_js_c
            'labelled_predictions', 'confusion', 'confusion_scores', 'confusion_figure', 'reliability_figure',
            'tearsheet_html', 'max_trace_points', 'report_dir', 'write_fold_tearsheets', 'study_table', 'summarise',
            'best_models', 'permuted_audit', 'splits_audit', 'placebo_audit', 'correlation_figure', 'audit_html',
-           'banner_html', 'runs_html', 'found_runs', 'summary_record', 'oos_html', 'summary_html', 'write_summary']
+           'banner_html', 'runs_html', 'found_runs', 'summary_record', 'oos_html', 'usable_folds',
+           'walk_forward_record', 'left_out_html', 'summary_html', 'write_summary']
 
 # %% ../nbs/40_reports.ipynb #2fd67943
 def downsample(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -67,9 +68,9 @@ def has_cdn_plotly(page: str) -> bool:
 
 # %% ../nbs/40_reports.ipynb #74d302a2
 def try_load(study: Study, stage: str, name: str | None = None, fold: int | None = None):
-    "`study.load`, or None when the artifact does not exist."
-    try: return study.load(stage, name, fold)
-    except ArtifactError: return None
+    "`study.load`, or None when the artifact does not exist; a damaged one raises `ArtifactError` naming the file."
+    if study.manifest(stage, name, fold) is None: return None
+    return study.load(stage, name, fold)
 
 def model_names(study: Study, fold: int) -> list[str]:
     "The configured models (and their leakage-audit `*_permuted` twins) with stored predictions on fold `fold`; others in the store are not this study's."
@@ -497,11 +498,38 @@ def _study_splits(study: Study, labels):
         return split_study(study), None
     except Exception as e: return None, f'{type(e).__name__}: {e}'
 
+# %% ../nbs/40_reports.ipynb #9f01b17b
+def usable_folds(study: Study, folds) -> tuple[list[int], list[str]]:
+    "The folds whose artifacts are intact and current for the config, and a line for each one left out, naming why."
+    from tsresearch.backtest import current_folds
+    ok, problems = current_folds(study, folds)
+    return ok, [f'fold {k} left out: ' + '; '.join(p) for k, p in problems.items()]
+
+def walk_forward_record(study: Study, folds) -> tuple[tuple, list[str]]:
+    "(PBO, stitched record) if made of exactly these folds' returns at these settings, else (None, None); why."
+    from tsresearch.backtest import _CONFIG_KEYS, walk_forward_inputs
+    if study.manifest('backtest', 'oos') is None or not folds: return (None, None), []
+    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))
+    pbo, oos = (study.load_current('backtest', n, None, **made_of) for n in ('pbo', 'oos'))
+    if pbo is None or oos is None:
+        why = f'walk-forward record left out: not made of folds {folds} at the current settings (rerun the study)'
+        return (None, None), [why]
+    return (pbo.get('pbo'), oos), []
+
+def left_out_html(lines: list[str]) -> str:
+    "Amber banner: what the summary leaves out (stale or damaged folds, an outdated walk-forward record)."
+    if not lines: return ''
+    items = ''.join(f'<li>{html.escape(s)}</li>' for s in lines)
+    style = 'border-color:#b60;background:#fff4e0;color:#840'
+    return f'<div class="banner" id="left-out" style="{style}"><b>Left out of this summary</b><ul>{items}</ul></div>'
+
 # %% ../nbs/40_reports.ipynb #90e27337
-def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo, oos: pd.DataFrame | None = None) -> str:
-    "The summary page of a study."
+def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo,
+                 oos: pd.DataFrame | None = None, left_out: list[str] = ()) -> str:
+    "The summary page of a study (`left_out`: what it leaves out and why, in a banner at the top)."
     best = best_models(table, oos) if len(table) else []
-    sec = [banner_html(audit, runs), f'<h1>Study {html.escape(study.config.name)}</h1><p>{html.escape(study.config.description)}</p>',
+    sec = [banner_html(audit, runs) + left_out_html(left_out),
+           f'<h1>Study {html.escape(study.config.name)}</h1><p>{html.escape(study.config.description)}</p>',
            '<p><a href="#audit">leakage audit</a> · <a href="#runs">notebooks</a> · <a href="#tearsheets">tearsheets</a></p>',
            '<h2>Best model per horizon</h2>' + (pd.DataFrame(best).round(4).astype(object).fillna('').to_html(index=False, border=0) if best else '<p class="na">no results</p>'),
            '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>' + (summarise(table).to_html(border=0) if len(table) else '<p class="na">no results</p>'),
@@ -513,10 +541,12 @@ def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict
 
 def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int] | None = None, splits=None, labels=None) -> Path:
     "Write `reports/<study>/index.html` (and `runs/<study>/reports/summary.json`); return the page's path."
-    labels = _labels(study, labels); folds = _fold_ids(study) if folds is None else list(folds)
+    labels = _labels(study, labels)
+    folds, left_out = usable_folds(study, _fold_ids(study) if folds is None else folds)
     table = study_table(study, folds, labels)
-    pbo, oos = (try_load(study, 'backtest', 'pbo') or {}).get('pbo'), try_load(study, 'backtest', 'oos')
-    rec = summary_record(study, table, pbo, oos); study.save('reports', rec, 'summary')
+    (pbo, oos), stale = walk_forward_record(study, folds)
+    left_out += stale
+    rec = summary_record(study, table, pbo, oos) | {'left_out': left_out}; study.save('reports', rec, 'summary')
     if splits is None: splits, why = _study_splits(study, labels)
     else: why = None
     audit = {'permuted': permuted_audit(table), 'splits': splits_audit(splits, labels, study.config.splits),
@@ -525,4 +555,5 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')
     preds = [p for k in folds if (p := fold_artifacts(study, k)['predictions']) is not None]
     runs = runs if runs is not None else found_runs(report_dir(study))
-    return atomic_write(report_dir(study) / 'index.html', summary_html(study, table, audit, runs, pd.concat(preds) if preds else None, pbo, oos))
+    page = summary_html(study, table, audit, runs, pd.concat(preds) if preds else None, pbo, oos, left_out)
+    return atomic_write(report_dir(study) / 'index.html', page)

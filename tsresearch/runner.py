@@ -4,37 +4,104 @@
 
 # %% ../nbs/50_runner.ipynb #22bc14f5
 from __future__ import annotations
-import functools, html, json, os, tempfile, threading, time, uuid
+import contextlib, functools, html, json, os, re, signal, shutil, socket, tempfile, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
-from .core import ConfigError, Study, atomic_write, load_config, project_root, get_logger, sha256_bytes
+from .core import (ArtifactError, ConfigError, Study, TsResearchError, atomic_write, load_config,
+                             project_root, get_logger, sha256_bytes)
 
 # %% auto #0
-__all__ = ['STUDY_STAGES', 'FOLD_STAGES', 'STAGES', 'report_cells', 'render_html', 'execute_stage', 'stage_key', 'run_stage',
-           'run_study', 'write_index']
+__all__ = ['STUDY_STAGES', 'FOLD_STAGES', 'STAGES', 'STAGE_ARTIFACTS', 'report_cells', 'study_notebook', 'strip_plotly_js',
+           'render_html', 'execute_stage', 'stage_key', 'kernel_env', 'stage_artifacts', 'distrust', 'StudyLocked',
+           'study_lock', 'run_folder', 'StudyRun', 'run_stage', 'run_study', 'write_index']
 
 # %% ../nbs/50_runner.ipynb #2ab036e9
 STUDY_STAGES = ['01_ingest', '02_labeling', '03a_tokens', '04_splits']                     # once per study
 FOLD_STAGES = ['03_features', '05_windows', '15_train', '20_ensemble', '30_backtest', '40_reports']   # once per fold
 STAGES = STUDY_STAGES + FOLD_STAGES   # in dependency order
 
+def _parameters_at(nb) -> int | None:
+    return next((i for i, c in enumerate(nb.cells) if 'parameters' in c.metadata.get('tags', [])), None)
+
+def _title(cells) -> list:
+    return [c for c in cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')][:1]
+
 def report_cells(nb):
     "The notebook's title and everything from its `parameters` cell on: the study's report, without the library docs."
-    cells = nb.cells
-    start = next((i for i, c in enumerate(cells) if 'parameters' in c.metadata.get('tags', [])), 0)
-    title = [c for c in cells[:start] if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')][:1]
-    nb = nbformat.from_dict(dict(nb)); nb.cells = title + cells[start:]
-    return nb
+    start = _parameters_at(nb) or 0
+    out = nbformat.from_dict(dict(nb))
+    out.cells = _title(nb.cells[:start]) + nb.cells[start:]
+    return out
 
-def render_html(nb_path, html_path, full: bool = False) -> Path:
-    "Render an executed notebook to standalone HTML: code hidden, prose and outputs kept (only the report part unless `full`)."
+# %% ../nbs/50_runner.ipynb #52d37b2e
+_PRELUDE = """# Written by the runner: the library comes from the package; its definitions and tests do not run here.
+import importlib, os, pathlib, tsresearch
+_package = os.environ.get('TSRESEARCH_PACKAGE')
+if _package and pathlib.Path(tsresearch.__file__).parent.resolve() != pathlib.Path(_package).resolve():
+    raise ImportError(f"this kernel imports tsresearch from {tsresearch.__file__}, not the study project's {_package}")
+_module = importlib.import_module('tsresearch.MODULE')
+globals().update({k: v for k, v in vars(_module).items() if not k.startswith('__')})"""
+
+def _is_import_cell(cell) -> bool:
+    "A code cell of imports only (with the continuation lines of a parenthesised import)."
+    lines = [l for l in cell.source.splitlines() if l.strip() and not l.lstrip().startswith('#')]
+    imports = all(l.startswith(('import ', 'from ', ' ', '\t', ')')) for l in lines)
+    return cell.cell_type == 'code' and bool(lines) and imports
+
+def study_notebook(nb):
+    "What the runner executes: title, import cells, the module's namespace from the package, the study part."
+    start = _parameters_at(nb)
+    exp = re.match(r'#\|\s*default_exp\s+(\S+)', nb.cells[0].source) if nb.cells else None
+    if start is None or exp is None: return nb   # not a stage notebook: run it whole
+    prelude = nbformat.v4.new_code_cell(_PRELUDE.replace('MODULE', exp.group(1)))
+    out = nbformat.from_dict(dict(nb))
+    imports = [c for c in nb.cells[:start] if _is_import_cell(c)]
+    out.cells = _title(nb.cells[:start]) + imports + [prelude] + nb.cells[start:]
+    return out
+
+# %% ../nbs/50_runner.ipynb #03c27302
+_PLOTLY_JSON = 'application/vnd.plotly.v1+json'
+
+def _holds_plotly_js(text) -> bool: return bool(re.search(r'\*\s*plotly\.js v\d', ''.join(text)))
+
+def strip_plotly_js(nb) -> bool:
+    "Drop the plotly.js copies of plotly's `notebook` renderer (figures keep their plotly JSON); whether any."
+    changed = False
+    for c in (c for c in nb.cells if c.cell_type == 'code'):
+        keep = []
+        for o in c.get('outputs', []):
+            data = o.get('data', {})
+            if _PLOTLY_JSON in data and 'text/html' in data:
+                data.pop('text/html')
+                changed = True
+            elif _holds_plotly_js(data.get('text/html', '')):
+                changed = True
+                continue
+            keep.append(o)
+        c.outputs = keep
+    return changed
+
+def render_html(nb_path, html_path, full: bool = False, plotly_src: str | None = None) -> Path:
+    "An executed notebook as HTML: code hidden, figures drawn by plotly.js from `plotly_src` (else inlined once)."
     from nbconvert import HTMLExporter
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
     nb = nbformat.read(nb_path, 4)
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb if full else report_cells(nb))
-    atomic_write(Path(html_path), body)
+    nb = nb if full else report_cells(nb)
+    strip_plotly_js(nb)
+    outputs = [o for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', [])]
+    for o in (o for o in outputs if _PLOTLY_JSON in o.get('data', {})):
+        div = pio.to_html(o['data'][_PLOTLY_JSON], include_plotlyjs=False, full_html=False, validate=False)
+        o['data'] = {'text/html': div}
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    js = f'<script src="{html.escape(plotly_src)}"></script>' if plotly_src else f'<script>{get_plotlyjs()}</script>'
+    atomic_write(Path(html_path), body.replace('<head>', f'<head>\n{js}', 1))   # before require.js
     return Path(html_path)
 
 # %% ../nbs/50_runner.ipynb #47c5fbae
@@ -42,91 +109,249 @@ def _kernel() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
     return 'tsresearch' if 'tsresearch' in KernelSpecManager().find_kernel_specs() else 'python3'
 
-@functools.cache
-def _kernel_manager():
-    "On POSIX, kernels talk over Unix sockets (`ipc`) rather than TCP on loopback, which ipykernel warns is unencrypted."
-    from jupyter_client.manager import AsyncKernelManager
-    if os.name != 'posix': return AsyncKernelManager
-    from traitlets import default
-    class IPCKernelManager(AsyncKernelManager):
-        transport = 'ipc'
-        @default('ip')   # jupyter_client's default is `kernel-ipc` in the working directory: folds run at once would share it
-        def _unique_ip(self): return os.path.join(tempfile.gettempdir(), f'tsresearch-{uuid.uuid4().hex[:16]}-ipc')
-    return IPCKernelManager
+_LIVE_KERNELS: set = set()   # managers of the kernels this process runs now, for a signal handler to stop
 
-def execute_stage(nb: Path, out_nb: Path, params: dict, cwd: Path) -> dict:
-    "Run one notebook with papermill; return its status (and the failing cell's error)."
+@functools.cache
+def _kernel_manager(kernel_dir: str, env: tuple = ()):
+    "A kernel manager class with its connection file (and ipc sockets) in `kernel_dir`, `env` added to the kernel's."
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+    class StageKernelManager(AsyncKernelManager):
+        transport = 'ipc' if os.name == 'posix' else 'tcp'   # POSIX: Unix sockets, not unencrypted TCP on loopback
+        @default('connection_file')
+        def _connection_file_in_run_folder(self): return os.path.join(kernel_dir, f'k-{uuid.uuid4().hex[:12]}.json')
+        async def start_kernel(self, **kw):
+            kw['env'] = {**os.environ, **dict(env), **kw.get('env', {})}
+            await super().start_kernel(**kw)
+            _LIVE_KERNELS.add(self)
+        async def shutdown_kernel(self, *args, **kw):
+            _LIVE_KERNELS.discard(self)
+            return await super().shutdown_kernel(*args, **kw)
+    return StageKernelManager
+
+def _kill_kernels():
+    "Kill the kernels this process runs now (each leads its own session: a signal to the runner does not reach them)."
+    for km in list(_LIVE_KERNELS):
+        proc = getattr(km.provisioner, 'process', None)
+        if proc is None: continue
+        with contextlib.suppress(OSError, AttributeError): os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError): proc.kill()
+
+def execute_stage(nb: Path, out_nb: Path, params: dict, cwd: Path, env: dict | None = None,
+                  kernel_dir: str | None = None) -> dict:
+    "Run the study part of one notebook with papermill; return its status (and the failing cell's error)."
     import papermill as pm
-    t0 = time.time(); out_nb.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(str(nb), str(out_nb), parameters=params, kernel_name=_kernel(), language='python', progress_bar=False,
-                            kernel_manager_class=_kernel_manager(), resources={'metadata': {'path': str(cwd)}})   # the kernel's cwd:
-        # papermill's own `cwd` chdirs this process, which threads running folds at once would race on
-        return {'stage': nb.stem, 'ok': True, 'seconds': round(time.time() - t0, 1)}
-    except pm.PapermillExecutionError as e:
-        return {'stage': nb.stem, 'ok': False, 'seconds': round(time.time() - t0, 1), 'cell': e.exec_count, 'error': f'{e.ename}: {e.evalue}'}
+    t0 = time.time()
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        kdir = kernel_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix='tsr-'))
+        src = Path(kdir) / f'{uuid.uuid4().hex[:8]}-{nb.name}'
+        nbformat.write(study_notebook(nbformat.read(nb, 4)), src)
+        try:
+            pm.execute_notebook(str(src), str(out_nb), parameters=params, kernel_name=_kernel(), language='python',
+                                progress_bar=False,
+                                request_save_on_cell_execute=False,   # one write at the end, not one after every cell
+                                kernel_manager_class=_kernel_manager(str(kdir), tuple(sorted((env or {}).items()))),
+                                resources={'metadata': {'path': str(cwd)}})   # the kernel's cwd (not chdir)
+            return {'stage': nb.stem, 'ok': True, 'seconds': round(time.time() - t0, 1)}
+        except pm.PapermillExecutionError as e:
+            return {'stage': nb.stem, 'ok': False, 'seconds': round(time.time() - t0, 1), 'cell': e.exec_count,
+                    'error': f'{e.ename}: {e.evalue}'}
+        finally: src.unlink(missing_ok=True)
 
 # %% ../nbs/50_runner.ipynb #52ff880d
-def _package_hash() -> str:
+def _package_hash(package: Path | None = None) -> str:
+    "Hash of the package source the kernels import (`package`, else the one imported here)."
     import tsresearch
-    root = Path(tsresearch.__file__).parent
+    root = Path(package) if package else Path(tsresearch.__file__).parent
     return sha256_bytes(b''.join(p.read_bytes() for p in sorted(root.rglob('*.py'))))[:16]
 
-def stage_key(nb: Path, cfg, fold) -> str:
-    "What a stage's result depends on: its notebook, the package source, the study config and the fold."
-    conf = cfg.model_dump_json(exclude={'runtime': set(cfg.runtime.unhashed)})   # how many folds run at once changes no result
-    return sha256_bytes(nb.read_bytes() + _package_hash().encode() + conf.encode() + str(fold).encode())[:16]
+def stage_key(nb: Path, cfg, fold, package: Path | None = None) -> str:
+    "What a stage's result depends on: notebook, package source, study config (not the project's path), fold."
+    conf = cfg.model_dump_json(exclude={'root': True, 'runtime': set(cfg.runtime.unhashed)})   # nor folds run at once
+    return sha256_bytes(nb.read_bytes() + _package_hash(package).encode() + conf.encode() + str(fold).encode())[:16]
 
-def run_stage(nb: Path, out_nb: Path, html_path: Path, params: dict, cwd: Path, key: str, resume: bool, rel_to: Path) -> dict:
-    "Execute (or, resuming, skip) one stage notebook and render it; the result dict for the summary."
-    marker = out_nb.with_suffix('.done.json')
-    base = {'stage': nb.stem, 'fold': params.get('fold')}
-    if resume and marker.exists() and out_nb.exists() and html_path.exists() and json.loads(marker.read_text()).get('key') == key:
-        return base | {'ok': True, 'skipped': True, 'seconds': 0.0, 'html': str(html_path.relative_to(rel_to))}
+def kernel_env(root: Path) -> dict:
+    "What kernels need to import the project's own package: its root first on PYTHONPATH (none outside a checkout)."
+    pkg = Path(root) / 'tsresearch'
+    if not (pkg / '__init__.py').exists(): return {}
+    path = [str(root)] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]
+    return {'PYTHONPATH': os.pathsep.join(path), 'TSRESEARCH_PACKAGE': str(pkg.resolve())}
+
+# %% ../nbs/50_runner.ipynb #cc0fef63
+STAGE_ARTIFACTS = {'01_ingest': ('ingest',), '02_labeling': ('labels',), '04_splits': ('splits',),   # store folders
+                   '03_features': ('features', 'features/fold'), '15_train': ('models/fold',),
+                   '20_ensemble': ('ensemble/fold',), '30_backtest': ('backtest/fold',)}
+
+def stage_artifacts(study: Study, stage: str, fold: int | None) -> list[list]:
+    "The store artifacts a stage keeps, as [folder, name, fold, sha256] (sha256 None if the manifest is damaged)."
+    out = []
+    for where in STAGE_ARTIFACTS.get(stage, ()):
+        store, at = (where[:-len('/fold')], fold) if where.endswith('/fold') else (where, None)
+        if where.endswith('/fold') and fold is None: continue
+        for name in study.artifacts(store, at):
+            try: sha = study.manifest(store, name, at)['sha256']
+            except ArtifactError: sha = None
+            out.append([store, name, at, sha])
+    return out
+
+def distrust(study: Study, marker: Path, key: str) -> str | None:
+    "Why a done-marker cannot be trusted: another key, or an artifact it lists damaged, changed or gone; else None."
+    try: done = json.loads(marker.read_text())
+    except (OSError, ValueError): return f'{marker}: unreadable marker'
+    if not isinstance(done, dict) or done.get('key') != key: return 'changed'
+    for store, name, fold, sha in done.get('artifacts', []):
+        try: man = study.verify(store, name, fold)
+        except ArtifactError as e: return str(e)
+        if man['sha256'] != sha: return f'{study._dir(store, fold)}/{man["file"]}: replaced since the stage ran'
+    return None
+
+# %% ../nbs/50_runner.ipynb #d7d900d4
+class StudyLocked(TsResearchError):
+    "The study is being run by another process."
+
+def _holder(f) -> str:
+    "Who holds an open lock file, from what it wrote in it."
+    f.seek(0)
+    try: h = json.loads(f.read())
+    except ValueError: h = None
+    if not isinstance(h, dict) or not {'pid', 'host', 'started'} <= set(h):
+        return 'a process that has not written its name yet'
+    return f"pid {h['pid']} on {h['host']}, started {h['started']}"
+
+@contextlib.contextmanager
+def study_lock(runs: Path, name: str):
+    "Hold `runs/.lock` (pid, host, start) while a study runs; refuse while a live process holds it."
+    try: import fcntl
+    except ImportError: fcntl = None
+    if fcntl is None:   # no advisory locks (Windows): run unguarded
+        yield None
+        return
+    lock = Path(runs) / '.lock'
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        f = open(lock, 'a+')
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            who = _holder(f)
+            f.close()
+            raise StudyLocked(f'{lock}: study {name} is already running ({who}); wait for it or stop it') from None
+        if lock.exists() and os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino: break
+        f.close()   # its holder removed the file as we opened it: lock the new one
+    started = datetime.now(timezone.utc).isoformat(timespec='seconds')
+    me = {'pid': os.getpid(), 'host': socket.gethostname(), 'started': started}
+    f.seek(0)
+    f.truncate()
+    f.write(json.dumps(me))
+    f.flush()
+    try: yield lock
+    finally:
+        lock.unlink(missing_ok=True)
+        f.close()
+
+@contextlib.contextmanager
+def run_folder(stop: threading.Event):
+    "A private folder for the kernels' connection files and sockets, removed at the end; SIGTERM/SIGINT kill kernels."
+    folder = tempfile.mkdtemp(prefix='tsr-')
+    def on_signal(signum, frame):
+        stop.set()
+        _kill_kernels()
+        raise SystemExit(128 + signum)
+    main = threading.current_thread() is threading.main_thread()
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)} if main else {}
+    try: yield folder
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+        shutil.rmtree(folder, ignore_errors=True)
+
+# %% ../nbs/50_runner.ipynb #85beb7f3
+@dataclass
+class StudyRun:
+    "What the stages of one run share: the study, where notebooks come from and go, the kernels' folder and env."
+    study: Study
+    config_path: Path
+    nbs: Path
+    reports: Path
+    plotly_js: Path
+    kernel_dir: str
+    env: dict
+
+def run_stage(run: StudyRun, stage: str, fold: int | None, resume: bool) -> dict:
+    "Execute (or, resuming with a trusted marker, skip) one stage notebook and render it; the result for the summary."
+    sub = f'fold_{fold}/' if fold is not None else ''
+    nb, out_nb = run.nbs / f'{stage}.ipynb', Path(run.study.root) / f'{sub}{stage}.ipynb'
+    page = run.reports / f'{sub}{stage}.html'
+    marker, base = out_nb.with_suffix('.done.json'), {'stage': stage, 'fold': fold}
+    key = stage_key(nb, run.study.config, fold, run.env.get('TSRESEARCH_PACKAGE'))
+    if resume and marker.exists() and out_nb.exists() and page.exists():
+        why = distrust(run.study, marker, key)
+        if why is None:
+            return base | {'ok': True, 'skipped': True, 'seconds': 0.0, 'html': str(page.relative_to(run.reports))}
+        if why != 'changed': get_logger().warning(f'{run.study.config.name}: {sub}{stage} runs again: {why}')
     marker.unlink(missing_ok=True)
-    r = base | execute_stage(nb, out_nb, params, cwd) | {'stage': nb.stem}
-    if out_nb.exists(): r['html'] = str(render_html(out_nb, html_path).relative_to(rel_to))
-    if r['ok']: atomic_write(marker, json.dumps({'key': key, 'seconds': r['seconds']}))
+    params = {'config_path': str(run.config_path)} | ({'fold': fold} if fold is not None else {})
+    r = base | execute_stage(nb, out_nb, params, run.nbs, run.env, run.kernel_dir) | {'stage': stage}
+    if out_nb.exists():
+        executed = nbformat.read(out_nb, 4)
+        if strip_plotly_js(executed): atomic_write(out_nb, nbformat.writes(executed))
+        render_html(out_nb, page, plotly_src=os.path.relpath(run.plotly_js, page.parent))
+        r['html'] = str(page.relative_to(run.reports))
+    if r['ok']:
+        done = {'key': key, 'seconds': r['seconds'], 'artifacts': stage_artifacts(run.study, stage, fold)}
+        atomic_write(marker, json.dumps(done))
     return r
 
 # %% ../nbs/50_runner.ipynb #f9b76daa
 def run_study(config_path, stages: list[str] | None = None, folds: list[int] | None = None, resume: bool = False,
               fail_fast: bool = False, jobs: int = 1, progress: bool = True) -> list[dict]:
     "Run a study's stage notebooks (study-level once, fold stages per fold), render them and write the summary."
-    log = get_logger()
-    config_path = Path(config_path).resolve(); cfg = load_config(config_path)
-    nbs = project_root(config_path) / 'nbs'
+    config_path = Path(config_path).resolve()
+    cfg = load_config(config_path)
+    root = project_root(config_path)
+    nbs = root / 'nbs'
     if not nbs.is_dir(): nbs = Path(__file__).resolve().parents[1] / 'nbs'   # a config outside the workbook
-    study = Study(cfg); reports = Path(cfg.resolve(cfg.report.dir)) / cfg.name; runs = Path(study.root)
+    study = Study(cfg)
+    reports, runs = Path(cfg.resolve(cfg.report.dir)) / cfg.name, Path(study.root)
     os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))   # vectorbt/numba caches outside site-packages
-    chosen = stages or STAGES
-    s_stages, f_stages = [s for s in STUDY_STAGES if s in chosen], [s for s in FOLD_STAGES if s in chosen]
+    stop = threading.Event()
+    with study_lock(runs, cfg.name), run_folder(stop) as kernel_dir:
+        from tsresearch.reports import plotly_asset
+        run = StudyRun(study, config_path, nbs, reports, plotly_asset(reports), kernel_dir, kernel_env(root))
+        return _run(run, stages or STAGES, folds, resume, fail_fast, jobs, progress, stop)
+
+def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) -> list[dict]:
+    "The stages in order; a stage after one that ran again (not resumed) runs again too."
     from tqdm.auto import tqdm
+    cfg = run.study.config
+    s_stages, f_stages = [s for s in STUDY_STAGES if s in chosen], [s for s in FOLD_STAGES if s in chosen]
     bar = tqdm(total=len(s_stages), desc=cfg.name, disable=not progress, unit='stage')
-    results = []
-    def one(stage, fold):
-        sub = f'fold_{fold}/' if fold is not None else ''
-        params = {'config_path': str(config_path)} | ({'fold': fold} if fold is not None else {})
-        r = run_stage(nbs / f'{stage}.ipynb', runs / f'{sub}{stage}.ipynb', reports / f'{sub}{stage}.html', params, nbs,
-                      stage_key(nbs / f'{stage}.ipynb', cfg, fold), resume, reports)
-        bar.update(1); bar.set_postfix_str(f"{sub}{stage} {'ok' if r['ok'] else 'FAILED'}")
-        if not r['ok']: log.error(f"{cfg.name}: {sub}{stage} failed at cell {r.get('cell')}: {r['error']}")
+    def one(stage, fold, again):
+        r = run_stage(run, stage, fold, resume and not again)
+        bar.update(1)
+        bar.set_postfix_str(f"{'' if fold is None else f'fold_{fold}/'}{stage} {'ok' if r['ok'] else 'FAILED'}")
+        if not r['ok']:
+            where = '' if fold is None else f'fold {fold} '
+            get_logger().error(f"{cfg.name}: {where}{stage} failed at cell {r.get('cell')}: {r['error']}")
         return r
+    results, again = [], False
     for stage in s_stages:
-        results.append(one(stage, None))
-        if not results[-1]['ok']: return _finish(study, reports, cfg, results)
+        results.append(one(stage, None, again))
+        again = again or not results[-1].get('skipped')
+        if not results[-1]['ok']: return _finish(run, results)
     if f_stages:
         from tsresearch.splits import split_study
-        n = len(split_study(study)); folds = list(range(n)) if folds is None else list(folds)
+        n = len(split_study(run.study))
+        folds = list(range(n)) if folds is None else list(folds)
         bad = [k for k in folds if not 0 <= k < n]
         if bad: raise ConfigError(f'--folds {bad}: the study has folds 0..{n - 1}')
-        bar.total += len(folds) * len(f_stages); bar.refresh()
-        stop = threading.Event()
+        bar.total += len(folds) * len(f_stages)
+        bar.refresh()
         def run_fold(k):
-            out = []
+            out, fold_again = [], again
             for stage in f_stages:
                 if stop.is_set(): break
-                out.append(one(stage, k))
+                out.append(one(stage, k, fold_again))
+                fold_again = fold_again or not out[-1].get('skipped')
                 if not out[-1]['ok']:
                     if fail_fast: stop.set()
                     break
@@ -134,10 +359,12 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
         with ThreadPoolExecutor(max(1, jobs)) as ex:
             for out in ex.map(run_fold, folds): results += out
     bar.close()
-    return _finish(study, reports, cfg, results)
+    return _finish(run, results)
 
-def _finish(study, reports, cfg, results):
-    "The walk-forward record across the folds (stitched DSR and PBO, 30_backtest), then the study summary (40_reports); the plain stage index if the summary fails."
+def _finish(run: StudyRun, results):
+    """The walk-forward record over the study's current folds (stored returns only: nothing trains here), then the
+    summary; the stage index if that fails."""
+    study, cfg = run.study, run.study.config
     if any(r['stage'] == '30_backtest' and r['ok'] for r in results):
         try:
             from tsresearch.backtest import walk_forward_study
@@ -146,9 +373,11 @@ def _finish(study, reports, cfg, results):
     try:
         from tsresearch.reports import write_summary
         write_summary(study, results)
+        for line in study.load('reports', 'summary').get('left_out', []):
+            get_logger().warning(f'{cfg.name}: summary: {line}')
     except Exception as e:
         get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
-        write_index(reports, cfg, results)
+        write_index(run.reports, cfg, results)
     return results
 
 # %% ../nbs/50_runner.ipynb #2f656b56

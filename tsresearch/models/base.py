@@ -112,6 +112,9 @@ def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, LearningRateMonitor, TQDMProgressBar
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
     run_dir = Path(run_dir)
+    import shutil
+    for old in ('csv', 'tb', 'checkpoints'):   # a retrain keeps only its own logs and checkpoint
+        shutil.rmtree(run_dir / old, ignore_errors=True)
     cbs = [LearningRateMonitor('epoch')]
     if has_val: cbs += [EarlyStopping('val_loss', patience=cfg.patience),
                         ModelCheckpoint(run_dir / 'checkpoints', monitor='val_loss', save_top_k=1, save_weights_only=True)]
