@@ -165,6 +165,8 @@ class BacktestConfig(Section):
 class ReportConfig(Section):
     dir: str = 'reports'
     max_points: int = Field(5000, ge=100)  # downsample long series before plotting
+    audit_permutations: int = Field(3, ge=1)  # permuted-label twins per fold behind the leakage audit's null (15_train)
+    placebo: bool = False                 # also run `<name>_placebo` on block-shuffled bars of the same data (check (c); 01b_placebo)
 
 class RuntimeConfig(Section):
     device: Literal['auto', 'cpu', 'cuda'] = 'auto'
