@@ -407,10 +407,13 @@ def splits_audit(folds, labels, cfg=None) -> dict:
     except LeakageError as e: return {'status': 'fail', 'detail': str(e)}
     return {'status': 'pass', 'detail': f'{len(folds)} folds: no training or validation label interval reaches into a test window'}
 
-def placebo_audit(runs_dir, dsr_max: float = 0.95) -> dict:
-    "Check (c): the best model's DSR in each `placebo*` study's summary.json must be insignificant."
-    found = sorted(Path(runs_dir).glob('placebo*/reports/summary.json'))
-    if not found: return {'status': 'not run', 'detail': 'no placebo study summary (runs/placebo*/reports/summary.json)', 'rows': []}
+def placebo_audit(runs_dir, dsr_max: float = 0.95, study_name: str | None = None) -> dict:
+    "Check (c): the best model's DSR in each `placebo*` study's summary.json, and in this study's twin `<name>_placebo`'s, must be insignificant."
+    twin = [Path(runs_dir) / f'{study_name}_placebo' / 'reports' / 'summary.json'] if study_name else []
+    found = sorted({*Path(runs_dir).glob('placebo*/reports/summary.json'), *(p for p in twin if p.exists())})
+    if not found:
+        return {'status': 'not run', 'rows': [], 'detail': 'no placebo study summary (runs/placebo*/reports/summary.json); '
+                'set report.placebo: true to run this study on its own data shuffled in blocks (01b_placebo)'}
     rows = [dict(study=p.parts[-3], **b) for p in found for b in json.loads(p.read_text()).get('best', [])]
     bad = [r for r in rows if (r.get('dsr') or 0) >= dsr_max]
     return {'status': 'fail' if bad else 'pass', 'rows': rows,
@@ -615,7 +618,7 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     if splits is None: splits, why = _study_splits(study, labels)
     else: why = None
     audit = {'permuted': permuted_audit(permuted_metrics(study, folds)), 'splits': splits_audit(splits, labels, study.config.splits),
-             'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir))}
+             'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir), study_name=study.config.name)}
     if why: audit['splits']['detail'] = f'splits unavailable: {why}'
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')
     runs = runs if runs is not None else found_runs(report_dir(study))

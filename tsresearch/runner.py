@@ -14,7 +14,7 @@ from .core import ConfigError, Study, atomic_write, load_config, project_root, g
 
 # %% auto #0
 __all__ = ['STUDY_STAGES', 'FOLD_STAGES', 'STAGES', 'report_cells', 'render_html', 'execute_stage', 'stage_key', 'run_stage',
-           'run_study', 'write_index']
+           'run_study', 'run_placebo_twin', 'write_index']
 
 # %% ../nbs/50_runner.ipynb #2ab036e9
 STUDY_STAGES = ['01_ingest', '02_labeling', '03a_tokens', '04_splits']                     # once per study
@@ -134,6 +134,7 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
         with ThreadPoolExecutor(max(1, jobs)) as ex:
             for out in ex.map(run_fold, folds): results += out
     bar.close()
+    if cfg.report.placebo: run_placebo_twin(study, stages, folds, resume, fail_fast, jobs, progress)   # before the summary reads it
     return _finish(study, reports, cfg, results)
 
 def _finish(study, reports, cfg, results):
@@ -150,6 +151,16 @@ def _finish(study, reports, cfg, results):
         get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
         write_index(reports, cfg, results)
     return results
+
+# %% ../nbs/50_runner.ipynb #67bb2963
+def run_placebo_twin(study: Study, stages=None, folds=None, resume=False, fail_fast=False, jobs=1, progress=True) -> list[dict]:
+    "With `report.placebo`: run the twin `<name>_placebo` on the null of the study's bars (01b_placebo), for check (c)."
+    try:
+        from tsresearch.placebo import write_placebo_study
+        return run_study(write_placebo_study(study), stages, folds, resume, fail_fast, jobs, progress)
+    except Exception as e:   # the study's own results stand; check (c) then says the twin is missing
+        get_logger().warning(f'{study.config.name}: placebo twin failed ({type(e).__name__}: {e})')
+        return []
 
 # %% ../nbs/50_runner.ipynb #2f656b56
 def _row(r: dict) -> str:
