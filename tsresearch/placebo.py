@@ -25,14 +25,15 @@ def shuffle_blocks(n: int, block: int, rng) -> np.ndarray:
 
 # %% ../nbs/01b_placebo.ipynb #633450c4
 def null_symbol_bars(b: pd.DataFrame, block: int, rng) -> pd.DataFrame:
-    "One symbol's bars rebuilt from its log close returns shuffled in blocks; OHL keep their ratio to the close, volume moves with its return."
+    "One symbol's bars from its log returns shuffled in blocks; OHL keep their ratio to the close, volume its return."
     close = b['close'].to_numpy(float)
     ret = np.diff(np.log(close))                                         # ret[i]: bar i+1 over bar i
     shape = np.log(b[['open', 'high', 'low']].to_numpy(float) / close[:, None])
     rows = np.r_[0, 1 + shuffle_blocks(len(ret), block, rng)]          # the source bar of each new bar
     new_close = close[0] * np.exp(np.r_[0.0, np.cumsum(ret[rows[1:] - 1])])
     ohl = new_close[:, None] * np.exp(shape[rows])
-    return b.assign(open=ohl[:, 0], high=ohl[:, 1], low=ohl[:, 2], close=new_close, volume=b['volume'].to_numpy(float)[rows])
+    volume = b['volume'].to_numpy(float)[rows]
+    return b.assign(open=ohl[:, 0], high=ohl[:, 1], low=ohl[:, 2], close=new_close, volume=volume)
 
 def null_bars(bars: pd.DataFrame, block: int = 1, seed: int = 0) -> pd.DataFrame:
     "Null OHLCV of every symbol of `bars` (`null_symbol_bars`), without the bars ingest filled in; same timestamps."
@@ -58,12 +59,13 @@ def write_placebo_study(study: Study) -> Path:
     catalog = {}
     for dataset, g in pd.DataFrame(quality['symbols']).groupby('dataset', sort=False):
         null[null.symbol.isin(g.symbol)].to_parquet(out / f'{dataset}.parquet', index=False)
-        catalog[dataset] = {'path': f'{dataset}.parquet', 'freq': str(g.freq.iloc[0]), 'calendar': str(g.calendar.iloc[0])}
+        catalog[dataset] = dict(path=f'{dataset}.parquet', freq=str(g.freq.iloc[0]), calendar=str(g.calendar.iloc[0]))
     atomic_write(out / 'catalog.yaml', yaml.safe_dump({'datasets': catalog}, sort_keys=False))
     raw = cfg.model_dump(mode='json', exclude={'root'})
-    raw |= {'name': placebo_name(cfg.name), 'description': f'Placebo twin of {cfg.name}: its bars with returns shuffled in blocks (01b_placebo).'}
-    raw['data'] |= {'catalog': str(out / 'catalog.yaml'), 'datasets': list(catalog), 'symbols': None, 'start': None, 'end': None, 'freq': None,
-                    'staging_dir': cfg.resolve(cfg.data.staging_dir), 'generated_dir': cfg.resolve(cfg.data.generated_dir)}
+    raw |= {'name': placebo_name(cfg.name), 'description': f'Placebo twin of {cfg.name}: its bars shuffled in blocks.'}
+    raw['data'] |= dict(catalog=str(out / 'catalog.yaml'), datasets=list(catalog), symbols=None, start=None, end=None,
+                        freq=None, staging_dir=cfg.resolve(cfg.data.staging_dir),
+                        generated_dir=cfg.resolve(cfg.data.generated_dir))
     raw['report'] |= {'placebo': False, 'dir': cfg.resolve(cfg.report.dir)}
     raw['runtime'] |= {'runs_dir': cfg.resolve(cfg.runtime.runs_dir)}
     return atomic_write(out / 'config.yaml', yaml.safe_dump(raw, sort_keys=False))

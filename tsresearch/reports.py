@@ -119,7 +119,8 @@ def _fake_metrics(pred, lab, rng):
     by_h = {str(h): classification_metrics(g[['p_short', 'p_flat', 'p_long']].to_numpy(), g[f'label_{h}'].astype(int).to_numpy() + 1)
             for h, g in m.groupby('horizon')}
     out = {'metrics': {'test': by_h}, 'temperature': {h: 1.0 for h in by_h}, 'device': 'cpu', 'fit': {},
-           'timing': {'train_s': float(rng.uniform(1, 5)), 'predict_s': 0.1, 'inference_per_s': float(rng.uniform(1e3, 1e4))}}
+           'timing': {'train_s': float(rng.uniform(1, 5)), 'predict_s': 0.1,
+                      'inference_per_s': float(rng.uniform(1e3, 1e4))}}
     if pred.model.iloc[0].endswith('_permuted'):   # one twin's audit scores, as `audit_study` stores them
         from tsresearch.train import frame_scores
         out |= {'audit': {h: [frame_scores(pred, lab, int(h))] for h in by_h}, 'permutations': 1}
@@ -278,11 +279,13 @@ def tearsheet_html(art: dict, labels: pd.DataFrame | None, model: str, horizon: 
     panels = [figure_div(equity_figure(net, bench, max_points)) if net is not None else _na(gone),
               figure_div(monthly_figure(net)) if net is not None else _na(gone),
               figure_div(trades_figure(tr)) if tr is not None and len(tr) else _na('no trades'),
-              figure_div(rolling_sharpe_figure(net, max_points)) if net is not None and len(net) > 40 else _na('too few returns for a rolling Sharpe' if net is not None else gone),
+              figure_div(rolling_sharpe_figure(net, max_points)) if net is not None and len(net) > 40
+              else _na('too few returns for a rolling Sharpe' if net is not None else gone),
               figure_div(confusion_figure(proba, y)) if y is not None and len(y) else _na('no labelled test predictions'),
               figure_div(reliability_figure(proba, y)) if y is not None and len(y) else _na('no labelled test predictions')]
     head = f'<h1>{html.escape(model)} · h={horizon} · fold {fold}</h1><p>study {html.escape(study_name)} · <a href="../../index.html">summary</a></p>'
-    return html_page(f'{study_name} {model} h{horizon} fold {fold}', [head, _headline(art.get('backtest_metrics'), model, horizon) if traded else _na(gone),
+    headline = _headline(art.get('backtest_metrics'), model, horizon) if traded else _na(gone)
+    return html_page(f'{study_name} {model} h{horizon} fold {fold}', [head, headline,
                                                                       '<div class="grid">' + ''.join(f'<div>{x}</div>' for x in panels) + '</div>'], plotly_src)
 
 # %% ../nbs/40_reports.ipynb #49a96db0
@@ -347,7 +350,8 @@ def study_table(study: Study, folds, labels=None) -> pd.DataFrame:
     return t.reindex(columns=['fold', 'model', 'horizon', 'n', 'accuracy', 'f1_macro', 'majority'] + _BT + ['train_s', 'inference_per_s'])
 
 # %% ../nbs/40_reports.ipynb #323bcdea
-_COLS = {'accuracy': 'Acc', 'weighted_accuracy': 'wAcc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'dsr': 'DSR', 'max_drawdown': 'max DD', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
+_COLS = {'accuracy': 'Acc', 'weighted_accuracy': 'wAcc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'dsr': 'DSR',
+         'max_drawdown': 'max DD', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
 
 def _pm(mean, std, digits) -> str:
     if pd.isna(mean): return ''
@@ -358,7 +362,8 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     g = table.groupby(['model', 'horizon'])
     cols = {c: lab for c, lab in _COLS.items() if c in table}
     mean, std = g[list(cols)].mean(), g[list(cols)].std()
-    out = pd.DataFrame({lab: [_pm(a, b, 0 if c == 'inference_per_s' else 3) for a, b in zip(mean[c], std[c])] for c, lab in cols.items()}, index=mean.index)
+    out = pd.DataFrame({lab: [_pm(a, b, 0 if c == 'inference_per_s' else 3) for a, b in zip(mean[c], std[c])]
+                        for c, lab in cols.items()}, index=mean.index)
     return out.assign(folds=g.size())
 
 # %% ../nbs/40_reports.ipynb #92af22ee
@@ -389,13 +394,16 @@ def permuted_audit(metrics: dict, z_max: float = 3.0) -> dict:
     tables = [audit_table(met, z_max).assign(fold=k, model=m) for (k, m), met in metrics.items()]
     t = pd.concat([x for x in tables if len(x)], ignore_index=True) if any(len(x) for x in tables) else pd.DataFrame()
     if not len(t):
-        why = 'stored without weighted audit scores (retrain)' if metrics else 'none stored (models/<model>_permuted_metrics)'
+        why = 'stored without weighted audit scores (retrain)' if metrics else \
+              'none stored (models/<model>_permuted_metrics)'
         return {'status': 'not run', 'detail': f'permuted-label twins: {why}', 'rows': []}
-    rows = t[['fold', 'model', 'horizon', 'permutations', 'n', 'weighted_accuracy', 'chance', 'gap', 'se', 'z']].to_dict('records')
+    cols = ['fold', 'model', 'horizon', 'permutations', 'n', 'weighted_accuracy', 'chance', 'gap', 'se', 'z']
+    rows = t[cols].to_dict('records')
     bad = int((~t.ok).sum())
-    return {'status': 'fail' if bad else 'pass', 'rows': rows,
-            'detail': f'{bad} of {len(t)} permuted-label runs beat chance on weighted accuracy by more than {z_max} standard errors' if bad
-                      else f'all {len(t)} permuted-label runs at chance on weighted accuracy within {z_max} standard errors'}
+    detail = (f'{bad} of {len(t)} permuted-label runs beat chance on weighted accuracy by more than {z_max} standard errors'
+              if bad
+              else f'all {len(t)} permuted-label runs at chance on weighted accuracy within {z_max} standard errors')
+    return {'status': 'fail' if bad else 'pass', 'rows': rows, 'detail': detail}
 
 
 # %% ../nbs/40_reports.ipynb #69a16dc2
@@ -408,12 +416,13 @@ def splits_audit(folds, labels, cfg=None) -> dict:
     return {'status': 'pass', 'detail': f'{len(folds)} folds: no training or validation label interval reaches into a test window'}
 
 def placebo_audit(runs_dir, dsr_max: float = 0.95, study_name: str | None = None) -> dict:
-    "Check (c): the best model's DSR in each `placebo*` study's summary.json, and in this study's twin `<name>_placebo`'s, must be insignificant."
+    "Check (c): the best DSR in the summary.json of each `placebo*` study and of this study's twin must be insignificant."
     twin = [Path(runs_dir) / f'{study_name}_placebo' / 'reports' / 'summary.json'] if study_name else []
     found = sorted({*Path(runs_dir).glob('placebo*/reports/summary.json'), *(p for p in twin if p.exists())})
     if not found:
-        return {'status': 'not run', 'rows': [], 'detail': 'no placebo study summary (runs/placebo*/reports/summary.json); '
-                'set report.placebo: true to run this study on its own data shuffled in blocks (01b_placebo)'}
+        return {'status': 'not run', 'rows': [],
+                'detail': 'no placebo study summary (runs/placebo*/reports/summary.json); set report.placebo: true '
+                          'to run this study on its own data shuffled in blocks (01b_placebo)'}
     rows = [dict(study=p.parts[-3], **b) for p in found for b in json.loads(p.read_text()).get('best', [])]
     bad = [r for r in rows if (r.get('dsr') or 0) >= dsr_max]
     return {'status': 'fail' if bad else 'pass', 'rows': rows,
@@ -433,8 +442,10 @@ def correlation_figure(preds: pd.DataFrame):
                                  showscale=i == 0), 1, i + 1)
     fig.update_xaxes(tickangle=-40, automargin=True)
     fig.update_yaxes(automargin=True, autorange='reversed')
-    for i in range(2, len(hs) + 1): fig.update_yaxes(showticklabels=False, row=1, col=i)   # the first heatmap names the rows
-    return fig.update_layout(title='correlation of predictions (p_long - p_short, test windows)', height=460, margin=dict(t=60, b=30))
+    for i in range(2, len(hs) + 1):   # the first heatmap names the rows
+        fig.update_yaxes(showticklabels=False, row=1, col=i)
+    return fig.update_layout(title='correlation of predictions (p_long - p_short, test windows)', height=460,
+                             margin=dict(t=60, b=30))
 
 # %% ../nbs/40_reports.ipynb #4112ace1
 def _status(s: str) -> str: return {'pass': '<b class="ok">pass</b>', 'fail': '<b class="fail">FAIL</b>'}.get(s, f'<span class="na">{html.escape(s)}</span>')
@@ -491,19 +502,22 @@ def summary_record(study: Study, table: pd.DataFrame, pbo, oos: pd.DataFrame | N
 _OOS = ['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs', 'sr0', 'sr0_xs', 'n_trials', 'n_obs']
 
 def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str:
-    "The walk-forward record table, best DSR first, with how the deflation was done (and `benchmark_record`'s columns and row)."
+    "The walk-forward record table, best DSR first, with how the deflation was done (and `benchmark_record`'s columns)."
     if oos is None or not len(oos): return '<h2>Walk-forward record</h2><p class="na">not run (needs the backtests of two or more folds)</p>'
     o = oos[oos.model.map(_candidate)].reindex(columns=_OOS)
     if bench is not None and len(bench):
         rows = bench[bench.model != 'buy_and_hold'][['model', 'horizon', 'total_return', 'excess_sharpe']]
-        o = pd.concat([o.merge(rows, on=['model', 'horizon'], how='left'), bench[bench.model == 'buy_and_hold']], ignore_index=True)
+        o = o.merge(rows, on=['model', 'horizon'], how='left')
+        o = pd.concat([o, bench[bench.model == 'buy_and_hold']], ignore_index=True)
         o = o.astype({c: 'Int64' for c in ('horizon', 'n_trials', 'n_obs')})   # integers, blank on the benchmark row
     return ('<h2 id="oos">Walk-forward record (test windows of all folds stitched; portfolio, costs x1)</h2>'
             f'<p>N = {int(o.n_trials.iloc[0])} trials over T = {int(o.n_obs.iloc[0]):,} bars. A strategy is significant when its DSR is at least 0.95: '
             'its Sharpe ratio clears <code>sr0</code>, the annualised Sharpe ratio the best of N unskilled trials reaches by luck '
             '(null variance of the Sharpe estimator); <code>dsr_xs</code>/<code>sr0_xs</code> use the variance across the trials instead (Bailey and López de Prado 2014), '
-            'which also counts real differences between trials as luck and is stricter. <code>excess_sharpe</code>: annualised Sharpe ratio of the '
-            'strategy\'s returns minus buy-and-hold\'s over the same bars (last row: buy-and-hold itself, no trial).</p>' + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
+            'which also counts real differences between trials as luck and is stricter. '
+            '<code>excess_sharpe</code>: annualised Sharpe ratio of the strategy\'s returns minus buy-and-hold\'s '
+            'over the same bars (last row: buy-and-hold itself, no trial).</p>'
+            + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
 
 def _fold_ids(study: Study) -> list[int]:
     d = study._dir('models', None)
@@ -517,7 +531,7 @@ def _study_splits(study: Study, labels):
 
 # %% ../nbs/40_reports.ipynb #c5c8c4d1
 def stitched_returns(study: Study, folds) -> tuple[pd.DataFrame, pd.Series | None]:
-    "The strategies' stitched portfolio net returns (`30_backtest.strategy_return_matrix`) and buy-and-hold's, over `folds`."
+    "Stitched portfolio net returns of the strategies (`30_backtest.strategy_return_matrix`) and of buy-and-hold."
     from tsresearch.backtest import strategy_return_matrix
     rets = [r for k in folds if (r := try_load(study, 'backtest', 'returns', k)) is not None]
     if not rets: return pd.DataFrame(), None
@@ -533,26 +547,29 @@ def _annual_sharpe(x: pd.Series, ann: float) -> float:
 
 def benchmark_record(matrix: pd.DataFrame, bench: pd.Series | None) -> pd.DataFrame:
     "Per strategy: total return and annualised Sharpe of its excess over buy-and-hold; then buy-and-hold's own row."
-    if bench is None or not len(matrix): return pd.DataFrame(columns=['model', 'horizon', 'total_return', 'excess_sharpe'])
+    if bench is None or not len(matrix):
+        return pd.DataFrame(columns=['model', 'horizon', 'total_return', 'excess_sharpe'])
     idx = matrix.index.union(bench.index)
     m, b = matrix.reindex(idx).fillna(0.0), bench.reindex(idx).fillna(0.0)
     ann = math.sqrt(periods_per_year(idx)) if len(idx) > 1 else float('nan')
-    rows = [dict(model=c.rsplit('|h', 1)[0], horizon=int(c.rsplit('|h', 1)[1]), total_return=float((1 + m[c]).prod() - 1),
-                 excess_sharpe=_annual_sharpe(m[c] - b, ann)) for c in m]
-    rows.append(dict(model='buy_and_hold', horizon=None, total_return=float((1 + b).prod() - 1), sharpe=_annual_sharpe(b, ann), n_obs=len(b)))
+    rows = [dict(model=c.rsplit('|h', 1)[0], horizon=int(c.rsplit('|h', 1)[1]),
+                 total_return=float((1 + m[c]).prod() - 1), excess_sharpe=_annual_sharpe(m[c] - b, ann)) for c in m]
+    rows.append(dict(model='buy_and_hold', horizon=None, total_return=float((1 + b).prod() - 1),
+                     sharpe=_annual_sharpe(b, ann), n_obs=len(b)))
     return pd.DataFrame(rows)
 
 
 # %% ../nbs/40_reports.ipynb #d8a247b0
 def verdict(oos: pd.DataFrame | None, pbo, dsr_min: float = 0.95) -> str:
-    "One sentence: does any model x horizon have a significant walk-forward edge after costs (DSR >= `dsr_min`)? With the PBO."
+    "One sentence: has a model x horizon a significant walk-forward edge after costs (DSR >= `dsr_min`)? And the PBO."
     tail = f'; PBO {pbo:.2f}' if isinstance(pbo, (int, float)) else ''
     o = oos[oos.model.map(_candidate)].dropna(subset=['dsr']) if oos is not None and len(oos) else pd.DataFrame()
     if not len(o): return f'no verdict: the walk-forward record needs the backtests of two or more folds{tail}'
     best = o.sort_values('dsr', ascending=False).iloc[0]
     name, sig = f'{best.model} h{int(best.horizon)}', o[o.dsr >= dsr_min]
     if not len(sig):
-        return f'no model x horizon has a significant walk-forward edge after costs: best DSR {best.dsr:.2f} < {dsr_min} ({name}){tail}'
+        return (f'no model x horizon has a significant walk-forward edge after costs: '
+                f'best DSR {best.dsr:.2f} < {dsr_min} ({name}){tail}')
     return (f'{len(sig)} of {len(o)} model x horizon strategies have a significant walk-forward edge after costs: '
             f'best {name}, DSR {best.dsr:.2f} >= {dsr_min}, Sharpe {best.sharpe:.2f}{tail}')
 
@@ -567,25 +584,28 @@ def best_equity_figure(matrix: pd.DataFrame, bench: pd.Series | None, best: list
         fig.add_trace(go.Scatter(x=d.index, y=d['eq'], name=f"{b['model']} h{b['horizon']}", line_width=1.3))
     if bench is not None:
         d = downsample((1 + bench).cumprod().to_frame('eq'), max_points)
-        fig.add_trace(go.Scatter(x=d.index, y=d['eq'], name='buy and hold', line=dict(width=1.6, color='#777', dash='dot')))
+        line = dict(width=1.6, color='#777', dash='dot')
+        fig.add_trace(go.Scatter(x=d.index, y=d['eq'], name='buy and hold', line=line))
     return fig.update_layout(title='best strategy per horizon against buy-and-hold (stitched test windows, costs x1)',
                              yaxis_title='equity', height=380, margin=dict(t=50, b=30))
 
 def weighted_accuracy_rows(preds: pd.DataFrame | None, labels: pd.DataFrame | None) -> pd.DataFrame:
-    "Per fold, model and horizon: weighted accuracy of the test predictions and its chance level (`15_train.weighted_scores`)."
+    "Per fold, model and horizon: weighted accuracy of the test predictions and its chance (`15_train.weighted_scores`)."
     from tsresearch.train import frame_scores
     cols = ['fold', 'model', 'horizon', 'weighted_accuracy', 'chance']
     if preds is None or labels is None or not len(preds): return pd.DataFrame(columns=cols)
     test = preds[preds.part == 'test']
-    rows = [dict(fold=int(k), model=m, horizon=int(h), **frame_scores(g, labels, int(h))) for (k, m, h), g in test.groupby(['fold', 'model', 'horizon'])
-            if f'weight_{int(h)}' in labels]
+    groups = test.groupby(['fold', 'model', 'horizon'])
+    rows = [dict(fold=int(k), model=m, horizon=int(h), **frame_scores(g, labels, int(h)))
+            for (k, m, h), g in groups if f'weight_{int(h)}' in labels]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
 # %% ../nbs/40_reports.ipynb #90e27337
-_WACC_NOTE = ('<p>Acc is plain accuracy. Models are trained with weights (uniqueness x |return|), so flat labels, often the '
-              'commonest class, weigh little and a model rightly spends its calls on the moves: it can sit below the majority rate on '
-              'plain accuracy yet above chance on wAcc, the accuracy with the same weights.</p>')
+_WACC_NOTE = ('<p>Acc is plain accuracy. Models are trained with weights (uniqueness x |return|), so flat labels, '
+              'often the commonest class, weigh little and a model rightly spends its calls on the moves: it can sit '
+              'below the majority rate on plain accuracy yet above chance on wAcc, the accuracy with the same '
+              'weights.</p>')
 
 def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo, oos: pd.DataFrame | None = None) -> str:
     "The summary page of a study."
@@ -593,14 +613,16 @@ def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict
     matrix, bench = stitched_returns(study, sorted(table.fold.dropna().astype(int).unique()) if len(table) else [])
     brec = benchmark_record(matrix, bench)
     sec = [banner_html(audit, runs), f'<h1>Study {html.escape(study.config.name)}</h1>',
-           f'<p class="verdict" id="verdict"><b>Verdict:</b> {html.escape(verdict(oos, pbo))}.</p><p>{html.escape(study.config.description)}</p>',
+           f'<p class="verdict" id="verdict"><b>Verdict:</b> {html.escape(verdict(oos, pbo))}.</p>',
+           f'<p>{html.escape(study.config.description)}</p>',
            '<p><a href="#audit">leakage audit</a> · <a href="#runs">notebooks</a> · <a href="#tearsheets">tearsheets</a></p>',
            '<h2>Best model per horizon</h2>' + (pd.DataFrame(best).round(4).astype(object).fillna('').to_html(index=False, border=0) if best else '<p class="na">no results</p>'),
            '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>' + _WACC_NOTE
            + (summarise(table).to_html(border=0) if len(table) else '<p class="na">no results</p>'),
            oos_html(oos, brec),
-           '<h2>Against buy-and-hold</h2>' + (figure_div(best_equity_figure(matrix, bench, best, study.config.report.max_points)) if len(matrix)
-                                              else '<p class="na">no backtest returns</p>'),
+           '<h2>Against buy-and-hold</h2>'
+           + (figure_div(best_equity_figure(matrix, bench, best, study.config.report.max_points)) if len(matrix)
+              else '<p class="na">no backtest returns</p>'),
            '<h2>Probability of backtest overfitting</h2>' + (f'<p>PBO (CSCV over folds) = <b>{pbo:.3f}</b></p>' if isinstance(pbo, (int, float)) else '<p class="na">not run</p>'),
            '<h2>Prediction correlation</h2>' + (figure_div(correlation_figure(preds)) if preds is not None and len(preds) else '<p class="na">no predictions</p>'),
            audit_html(audit), runs_html(runs, report_dir(study))]
@@ -611,13 +633,15 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     labels = _labels(study, labels); folds = _fold_ids(study) if folds is None else list(folds)
     preds = [p for k in folds if (p := fold_artifacts(study, k)['predictions']) is not None]
     preds = pd.concat(preds, ignore_index=True) if preds else None
-    table = study_table(study, folds, labels).merge(weighted_accuracy_rows(preds, labels), on=['fold', 'model', 'horizon'], how='left')
+    table = study_table(study, folds, labels)
+    table = table.merge(weighted_accuracy_rows(preds, labels), on=['fold', 'model', 'horizon'], how='left')
     pbo, oos = (try_load(study, 'backtest', 'pbo') or {}).get('pbo'), try_load(study, 'backtest', 'oos')
     rec = summary_record(study, table, pbo, oos) | {'verdict': verdict(oos, pbo)}
     study.save('reports', rec, 'summary')
     if splits is None: splits, why = _study_splits(study, labels)
     else: why = None
-    audit = {'permuted': permuted_audit(permuted_metrics(study, folds)), 'splits': splits_audit(splits, labels, study.config.splits),
+    audit = {'permuted': permuted_audit(permuted_metrics(study, folds)),
+             'splits': splits_audit(splits, labels, study.config.splits),
              'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir), study_name=study.config.name)}
     if why: audit['splits']['detail'] = f'splits unavailable: {why}'
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')

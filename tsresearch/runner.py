@@ -134,7 +134,8 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
         with ThreadPoolExecutor(max(1, jobs)) as ex:
             for out in ex.map(run_fold, folds): results += out
     bar.close()
-    if cfg.report.placebo: run_placebo_twin(study, stages, folds, resume, fail_fast, jobs, progress)   # before the summary reads it
+    if cfg.report.placebo:   # the twin runs before the summary reads it
+        run_placebo_twin(study, stages, folds, resume, fail_fast, jobs, progress)
     return _finish(study, reports, cfg, results)
 
 def _finish(study, reports, cfg, results):
@@ -153,7 +154,8 @@ def _finish(study, reports, cfg, results):
     return results
 
 # %% ../nbs/50_runner.ipynb #67bb2963
-def run_placebo_twin(study: Study, stages=None, folds=None, resume=False, fail_fast=False, jobs=1, progress=True) -> list[dict]:
+def run_placebo_twin(study: Study, stages=None, folds=None, resume=False, fail_fast=False, jobs=1,
+                     progress=True) -> list[dict]:
     "With `report.placebo`: run the twin `<name>_placebo` on the null of the study's bars (01b_placebo), for check (c)."
     try:
         from tsresearch.placebo import write_placebo_study

@@ -166,7 +166,7 @@ def majority_accuracy(y_train: np.ndarray, y_test: np.ndarray) -> float:
 
 # %% ../nbs/15_train.ipynb #2d909080
 def weighted_scores(proba: np.ndarray, y: np.ndarray, w: np.ndarray, prior=None, horizon: int = 1) -> dict:
-    "Weighted accuracy of probabilities [N, 3] against classes y (weights w) beside chance, the prior's accuracy and log losses."
+    "Weighted accuracy of probabilities [N, 3] against classes y (weights w), beside chance, the prior's and log losses."
     ok = (np.asarray(y) >= 0) & (np.asarray(w) > 0)
     proba, y, w = np.asarray(proba, float)[ok], np.asarray(y)[ok], np.asarray(w, float)[ok]
     n, total = len(y), w.sum()
@@ -178,8 +178,10 @@ def weighted_scores(proba: np.ndarray, y: np.ndarray, w: np.ndarray, prior=None,
     chance = float(share[pred].mean())   # expected when (label, weight) pairs are permuted across the rows
     var = share_sq[pred].sum() / n - (share[pred] ** 2).sum() / n ** 2
     prior = share if prior is None else np.asarray(prior, float) / np.sum(prior)
-    return dict(n=n, weighted_accuracy=accuracy, chance=chance, prior_accuracy=float(share[prior.argmax()]), gap=accuracy - chance,
-                se=math.sqrt(max(horizon, 1) * max(var, 0.0)), weighted_log_loss=_weighted_log_loss(proba, y, w),
+    prior = (prior + 1e-3) / (1 + 3e-3)   # no class impossible: the prior's log loss stays finite
+    return dict(n=n, weighted_accuracy=accuracy, chance=chance, prior_accuracy=float(share[prior.argmax()]),
+                gap=accuracy - chance, se=math.sqrt(max(horizon, 1) * max(var, 0.0)),
+                weighted_log_loss=_weighted_log_loss(proba, y, w),
                 prior_log_loss=_weighted_log_loss(np.tile(prior, (n, 1)), y, w))
 
 def _weighted_log_loss(proba, y, w) -> float:
@@ -194,15 +196,15 @@ def frame_scores(pred: pd.DataFrame, labels: pd.DataFrame, horizon: int, prior=N
     p = pred[(pred.part == 'test') & (pred.horizon == horizon)]
     p = p.merge(labels[['symbol', 'timestamp', f'label_{horizon}', f'weight_{horizon}']], on=['symbol', 'timestamp'])
     p = p[p[f'label_{horizon}'].notna()]
-    return weighted_scores(p[['p_short', 'p_flat', 'p_long']].to_numpy(float), p[f'label_{horizon}'].astype(int).to_numpy() + 1,
-                           p[f'weight_{horizon}'].fillna(0).to_numpy(float), prior, horizon)
+    proba, y = p[['p_short', 'p_flat', 'p_long']].to_numpy(float), p[f'label_{horizon}'].astype(int).to_numpy() + 1
+    return weighted_scores(proba, y, p[f'weight_{horizon}'].fillna(0).to_numpy(float), prior, horizon)
 
 def _weighted_prior(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     ok = y >= 0
     return np.bincount(y[ok], weights=w[ok], minlength=3)[:3]
 
 def audit_study(study: Study, fold: int, name: str = 'lightgbm') -> dict:
-    "Train `name` on `report.audit_permutations` label permutations (or load them); `weighted_scores` of each twin per horizon."
+    "Train `name` on `report.audit_permutations` label permutations (or load them); each twin's `weighted_scores`."
     from tsresearch.windows import window_study
     from tsresearch.labeling import label_study
     load_models(); cfg = study.config; n_perm = cfg.report.audit_permutations
@@ -211,28 +213,30 @@ def audit_study(study: Study, fold: int, name: str = 'lightgbm') -> dict:
     if met is not None and met.get('permutations') == n_perm: return met
     dm, labels = window_study(study, fold), label_study(study)
     device, seed, hs = select_device(cfg.runtime.device, cfg.runtime.threads).type, cfg.runtime.seed, cfg.labels.horizons
-    runs = [fit_fold_model(name, permuted_windows(dm, seed + i), labels[['symbol', 'timestamp']], fold, cfg.models, hs, None, device, seed + i)
+    frame = labels[['symbol', 'timestamp']]
+    runs = [fit_fold_model(name, permuted_windows(dm, seed + i), frame, fold, cfg.models, hs, None, device, seed + i)
             for i in range(n_perm)]
     tg, train = dm.windows.targets, dm.windows.anchors['train']
-    audit = {str(h): [frame_scores(r['predictions'], labels, h, _weighted_prior(tg['y'][train, j], tg['w'][train, j])) for r in runs]
-             for j, h in enumerate(hs)}
+    priors = {h: _weighted_prior(tg['y'][train, j], tg['w'][train, j]) for j, h in enumerate(hs)}
+    audit = {str(h): [frame_scores(r['predictions'], labels, h, priors[h]) for r in runs] for h in hs}
     r = runs[0]
     met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()}, 'timing': r['timing'],
            'audit': audit, 'permutations': n_perm}
-    study.save('models', r['predictions'].assign(model=f'{name}_permuted'), f'{name}_permuted_predictions', fold, keys, inputs)
+    pred = r['predictions'].assign(model=f'{name}_permuted')
+    study.save('models', pred, f'{name}_permuted_predictions', fold, keys, inputs)
     study.save('models', met, f'{name}_permuted_metrics', fold, keys, inputs)
     return met
 
 
 # %% ../nbs/15_train.ipynb #4b941c13
 def audit_table(met: dict, z_max: float = 3.0) -> pd.DataFrame:
-    "Per horizon: the permuted twins' mean weighted accuracy, chance, gap, its standard error and z; `ok` when z <= `z_max`."
+    "Per horizon: the permuted twins' mean weighted accuracy, chance, gap, its standard error and z; ok: z <= `z_max`."
     rows = []
     for h, twins in (met or {}).get('audit', {}).items():
         t = pd.DataFrame(twins).dropna(subset=['gap'])
         if not len(t): continue
         k = len(t)
-        spread = t.gap.var(ddof=1) / k if k > 1 else 0.0    # the twins' own scatter: training on one permutation is noisy too
+        spread = t.gap.var(ddof=1) / k if k > 1 else 0.0    # the twins' own scatter: one permutation is noisy too
         se = math.sqrt((t.se ** 2).mean() + spread)
         z = t.gap.mean() / se if se > 0 else (math.inf if t.gap.mean() > 0 else 0.0)
         rows.append(dict(horizon=int(h), permutations=k, n=int(t.n.iloc[0]), **t[list(_SCORE_KEYS[:3])].mean().to_dict(),
