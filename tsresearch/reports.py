@@ -563,8 +563,9 @@ def benchmark_record(matrix: pd.DataFrame, bench: pd.Series | None) -> pd.DataFr
 def verdict(oos: pd.DataFrame | None, pbo, dsr_min: float = 0.95) -> str:
     "One sentence: has a model x horizon a significant walk-forward edge after costs (DSR >= `dsr_min`)? And the PBO."
     tail = f'; PBO {pbo:.2f}' if isinstance(pbo, (int, float)) else ''
-    o = oos[oos.model.map(_candidate)].dropna(subset=['dsr']) if oos is not None and len(oos) else pd.DataFrame()
-    if not len(o): return f'no verdict: the walk-forward record needs the backtests of two or more folds{tail}'
+    if oos is None or not len(oos): return f'no verdict: the walk-forward record needs the backtests of two or more folds{tail}'
+    o = oos[oos.model.map(_candidate)].dropna(subset=['dsr'])
+    if not len(o): return f'no model x horizon has a walk-forward DSR: none of them traded{tail}'
     best = o.sort_values('dsr', ascending=False).iloc[0]
     name, sig = f'{best.model} h{int(best.horizon)}', o[o.dsr >= dsr_min]
     if not len(sig):
