@@ -385,8 +385,8 @@ def best_models(table: pd.DataFrame, oos: pd.DataFrame | None = None) -> list[di
 # %% ../nbs/40_reports.ipynb #bdd778f4
 def permuted_metrics(study: Study, folds) -> dict:
     "{(fold, model): metrics JSON} of the `*_permuted` twins (`15_train.audit_study`) on `folds`."
-    return {(k, m): met for k in folds for m, met in fold_artifacts(study, k)['model_metrics'].items()
-            if m.endswith('_permuted') and met is not None}
+    return {(k, m): met for k in folds for m in model_names(study, k)
+            if m.endswith('_permuted') and (met := try_load(study, 'models', f'{m}_metrics', k)) is not None}
 
 def permuted_audit(metrics: dict, z_max: float = 3.0) -> dict:
     "Check (a): the permuted twins' weighted accuracy against chance (`15_train.audit_table`), per fold and horizon."
