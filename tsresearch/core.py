@@ -222,6 +222,9 @@ class BacktestConfig(Section):
 class ReportConfig(Section):
     dir: str = 'reports'
     max_points: int = Field(5000, ge=100)  # downsample long series before plotting
+    audit_permutations: int = Field(3, ge=1)   # permuted-label twins per fold of the leakage audit (15_train)
+    placebo: bool = False                 # also run `<name>_placebo` on the same bars shuffled in blocks (01b_placebo)
+    placebo_block: int = Field(1, ge=1)   # bars per shuffled block of the placebo twin (1: no serial dependence)
 
 class RuntimeConfig(Section):
     device: Literal['auto', 'cpu', 'cuda'] = 'auto'

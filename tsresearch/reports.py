@@ -19,10 +19,11 @@ __all__ = ['downsample', 'figure_div', 'html_page', 'plotly_asset', 'plotly_js_c
            'model_names', 'fold_artifacts', 'write_synthetic_artifacts', 'strategy_returns', 'equity_figure',
            'monthly_returns', 'monthly_figure', 'trades_figure', 'rolling_sharpe_figure', 'rolling_window',
            'labelled_predictions', 'confusion', 'confusion_scores', 'confusion_figure', 'reliability_figure',
-           'tearsheet_html', 'max_trace_points', 'report_dir', 'write_fold_tearsheets', 'study_table', 'summarise',
-           'best_models', 'permuted_audit', 'splits_audit', 'placebo_audit', 'correlation_figure', 'audit_html',
-           'banner_html', 'runs_html', 'found_runs', 'summary_record', 'oos_html', 'usable_folds',
-           'walk_forward_record', 'left_out_html', 'summary_html', 'write_summary']
+           'held_position', 'tearsheet_html', 'max_trace_points', 'report_dir', 'write_fold_tearsheets', 'study_table',
+           'summarise', 'best_models', 'permuted_metrics', 'permuted_audit', 'splits_audit', 'placebo_audit',
+           'correlation_figure', 'audit_html', 'banner_html', 'runs_html', 'found_runs', 'summary_record', 'oos_html',
+           'stitched_returns', 'benchmark_record', 'verdict', 'best_equity_figure', 'weighted_accuracy_rows',
+           'usable_folds', 'walk_forward_record', 'left_out_html', 'summary_html', 'write_summary']
 
 # %% ../nbs/40_reports.ipynb #2fd67943
 def downsample(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -97,6 +98,7 @@ def _fake_labels(ts, symbols, horizons, rng):
     for h in horizons:
         lab[f'label_{h}'] = pd.array(rng.choice([-1, 0, 1], len(lab), p=[.35, .3, .35]), dtype='Int8')
         lab[f't1_{h}'] = lab.timestamp + pd.Timedelta(minutes=5 * h)
+        lab[f'weight_{h}'] = np.where(lab[f'label_{h}'] == 0, 0.2, 1.0)   # flat labels weigh little, as in `02_labeling`
     return lab
 
 def _fake_predictions(lab, fold, model, horizons, rng, part='test', edge=0.5):
@@ -116,8 +118,13 @@ def _fake_metrics(pred, lab, rng):
     m = pred.merge(lab, on=['symbol', 'timestamp'])
     by_h = {str(h): classification_metrics(g[['p_short', 'p_flat', 'p_long']].to_numpy(), g[f'label_{h}'].astype(int).to_numpy() + 1)
             for h, g in m.groupby('horizon')}
-    return {'metrics': {'test': by_h}, 'temperature': {h: 1.0 for h in by_h}, 'device': 'cpu', 'fit': {},
-            'timing': {'train_s': float(rng.uniform(1, 5)), 'predict_s': 0.1, 'inference_per_s': float(rng.uniform(1e3, 1e4))}}
+    out = {'metrics': {'test': by_h}, 'temperature': {h: 1.0 for h in by_h}, 'device': 'cpu', 'fit': {},
+           'timing': {'train_s': float(rng.uniform(1, 5)), 'predict_s': 0.1,
+                      'inference_per_s': float(rng.uniform(1e3, 1e4))}}
+    if pred.model.iloc[0].endswith('_permuted'):   # one twin's audit scores, as `audit_study` stores them
+        from tsresearch.train import frame_scores
+        out |= {'audit': {h: [frame_scores(pred, lab, int(h))] for h in by_h}, 'permutations': 1}
+    return out
 
 def _fake_backtest(ts, symbols, fold, model, horizons, rng):
     rets, trades, rows = [], [], []
@@ -251,6 +258,12 @@ def reliability_figure(proba, y):
     return fig.update_layout(title=f'reliability of the top class (ECE {ece:.3f})', xaxis_title='confidence', yaxis_title='accuracy', height=320, margin=dict(t=40, b=30))
 
 # %% ../nbs/40_reports.ipynb #9b842e2a
+def held_position(returns: pd.DataFrame | None, model: str, horizon: int) -> bool:
+    "Whether the strategy held a position on any bar of the stored returns (True when there are none to tell)."
+    if returns is None or 'position' not in returns: return True
+    r = returns[(returns.model == model) & (returns.horizon == horizon)]
+    return not len(r) or bool((r.position.abs() > 1e-12).any())
+
 def _na(what: str) -> str: return f'<div class="na"><p>{html.escape(what)}</p></div>'
 
 def _headline(bm: pd.DataFrame | None, model: str, horizon: int) -> str:
@@ -265,17 +278,22 @@ def tearsheet_html(art: dict, labels: pd.DataFrame | None, model: str, horizon: 
                    plotly_src: str | None = None) -> str:
     "The tearsheet page of `model` at `horizon` on `fold` from the fold's artifacts."
     net = strategy_returns(art.get('returns'), model, horizon); bench = strategy_returns(art.get('returns'), 'buy_and_hold', horizon)
+    traded = held_position(art.get('returns'), model, horizon)
+    gone = 'no backtest returns' if net is None else 'no trades: the strategy never held a position in this test window'
+    net = net if traded else None
     tr = art.get('trades'); tr = tr[(tr.model == model) & (tr.horizon == horizon)] if tr is not None else None
     p = art.get('predictions'); p = p[(p.model == model) & (p.part == 'test')] if p is not None else None
     proba, y = labelled_predictions(p, labels, horizon) if p is not None and labels is not None else (None, None)
-    panels = [figure_div(equity_figure(net, bench, max_points)) if net is not None else _na('no backtest returns'),
-              figure_div(monthly_figure(net)) if net is not None else _na('no backtest returns'),
+    panels = [figure_div(equity_figure(net, bench, max_points)) if net is not None else _na(gone),
+              figure_div(monthly_figure(net)) if net is not None else _na(gone),
               figure_div(trades_figure(tr)) if tr is not None and len(tr) else _na('no trades'),
-              figure_div(rolling_sharpe_figure(net, max_points)) if net is not None and len(net) > 40 else _na('too few returns for a rolling Sharpe'),
+              figure_div(rolling_sharpe_figure(net, max_points)) if net is not None and len(net) > 40
+              else _na('too few returns for a rolling Sharpe' if net is not None else gone),
               figure_div(confusion_figure(proba, y)) if y is not None and len(y) else _na('no labelled test predictions'),
               figure_div(reliability_figure(proba, y)) if y is not None and len(y) else _na('no labelled test predictions')]
     head = f'<h1>{html.escape(model)} · h={horizon} · fold {fold}</h1><p>study {html.escape(study_name)} · <a href="../../index.html">summary</a></p>'
-    return html_page(f'{study_name} {model} h{horizon} fold {fold}', [head, _headline(art.get('backtest_metrics'), model, horizon),
+    headline = _headline(art.get('backtest_metrics'), model, horizon) if traded else _na(gone)
+    return html_page(f'{study_name} {model} h{horizon} fold {fold}', [head, headline,
                                                                       '<div class="grid">' + ''.join(f'<div>{x}</div>' for x in panels) + '</div>'], plotly_src)
 
 # %% ../nbs/40_reports.ipynb #49a96db0
@@ -340,8 +358,9 @@ def study_table(study: Study, folds, labels=None) -> pd.DataFrame:
     return t.reindex(columns=['fold', 'model', 'horizon', 'n', 'accuracy', 'f1_macro', 'majority'] + _BT + ['train_s', 'inference_per_s'])
 
 # %% ../nbs/40_reports.ipynb #323bcdea
-_COLS = {'accuracy': 'Acc', 'f1_macro': 'F1', 'sharpe': 'Sharpe', 'sharpe_close': 'Sharpe at signal close', 'dsr': 'DSR', 'max_drawdown': 'max DD',
-         'exposure': 'exposure', 'active_bars': 'active bars', 'trades': 'trades', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
+_COLS = {'accuracy': 'Acc', 'weighted_accuracy': 'wAcc', 'f1_macro': 'F1', 'sharpe': 'Sharpe',
+         'sharpe_close': 'Sharpe at signal close', 'dsr': 'DSR', 'max_drawdown': 'max DD', 'exposure': 'exposure',
+         'active_bars': 'active bars', 'trades': 'trades', 'train_s': 'train s', 'inference_per_s': 'inference /s'}
 
 def _pm(mean, std, digits) -> str:
     if pd.isna(mean): return ''
@@ -353,9 +372,11 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     cols = {c: lab for c, lab in _COLS.items() if c in table}
     mean, std = g[list(cols)].mean(), g[list(cols)].std()
     whole = ('inference_per_s', 'active_bars', 'trades')
-    out = pd.DataFrame({lab: [_pm(a, b, 0 if c in whole else 3) for a, b in zip(mean[c], std[c])] for c, lab in cols.items()}, index=mean.index)
+    out = pd.DataFrame({lab: [_pm(a, b, 0 if c in whole else 3) for a, b in zip(mean[c], std[c])]
+                        for c, lab in cols.items()}, index=mean.index)
     if 'never_traded' in table:   # folds in which the strategy never held a position
-        out = out.assign(**{'never traded': g.never_traded.apply(lambda s: int(s.astype('boolean').fillna(False).sum()))})
+        never = g.never_traded.apply(lambda s: int(s.astype('boolean').fillna(False).sum()))
+        out = out.assign(**{'never traded': never})
     return out.assign(folds=g.size())
 
 # %% ../nbs/40_reports.ipynb #92af22ee
@@ -375,19 +396,28 @@ def best_models(table: pd.DataFrame, oos: pd.DataFrame | None = None) -> list[di
     return [{k: (None if pd.isna(v) else (int(v) if k == 'horizon' else v)) for k, v in r.items()} | {'by': key, 'basis': basis} for r in best.to_dict('records')]
 
 # %% ../nbs/40_reports.ipynb #bdd778f4
-def permuted_audit(table: pd.DataFrame, z_max: float = 3.0) -> dict:
-    "Check (a): test accuracy of the `*permuted` models against the majority rate, per fold and horizon."
-    t = table[table.model.str.endswith('permuted') & table.accuracy.notna()]
-    if not len(t): return {'status': 'not run', 'detail': 'no model trained on permuted labels (models/<model>_permuted_metrics)', 'rows': []}
-    rows = []
-    for r in t.itertuples():
-        n = r.n if r.n and r.n > 0 else 1
-        se = math.sqrt(max(r.majority * (1 - r.majority), 1e-9) * max(r.horizon, 1) / n)
-        rows.append(dict(fold=r.fold, model=r.model, horizon=r.horizon, accuracy=r.accuracy, majority=r.majority, z=(r.accuracy - r.majority) / se))
-    bad = [r for r in rows if r['z'] > z_max]
-    return {'status': 'fail' if bad else 'pass', 'rows': rows,
-            'detail': f'{len(bad)} of {len(rows)} permuted-label runs beat the majority rate by more than {z_max} standard errors' if bad
-                      else f'all {len(rows)} permuted-label runs at or below the majority rate within {z_max} standard errors'}
+def permuted_metrics(study: Study, folds) -> dict:
+    "{(fold, model): metrics JSON} of the `*_permuted` twins (`15_train.audit_study`) on `folds`."
+    return {(k, m): met for k in folds for m in model_names(study, k)
+            if m.endswith('_permuted') and (met := try_load(study, 'models', f'{m}_metrics', k)) is not None}
+
+def permuted_audit(metrics: dict, z_max: float = 3.0) -> dict:
+    "Check (a): the permuted twins' weighted accuracy against chance (`15_train.audit_table`), per fold and horizon."
+    from tsresearch.train import audit_table
+    tables = [audit_table(met, z_max).assign(fold=k, model=m) for (k, m), met in metrics.items()]
+    t = pd.concat([x for x in tables if len(x)], ignore_index=True) if any(len(x) for x in tables) else pd.DataFrame()
+    if not len(t):
+        why = 'stored without weighted audit scores (retrain)' if metrics else \
+              'none stored (models/<model>_permuted_metrics)'
+        return {'status': 'not run', 'detail': f'permuted-label twins: {why}', 'rows': []}
+    cols = ['fold', 'model', 'horizon', 'permutations', 'n', 'weighted_accuracy', 'chance', 'gap', 'se', 'z']
+    rows = t[cols].to_dict('records')
+    bad = int((~t.ok).sum())
+    detail = (f'{bad} of {len(t)} permuted-label runs beat chance on weighted accuracy by more than {z_max} standard errors'
+              if bad
+              else f'all {len(t)} permuted-label runs at chance on weighted accuracy within {z_max} standard errors')
+    return {'status': 'fail' if bad else 'pass', 'rows': rows, 'detail': detail}
+
 
 # %% ../nbs/40_reports.ipynb #69a16dc2
 def splits_audit(folds, labels, cfg=None) -> dict:
@@ -398,10 +428,14 @@ def splits_audit(folds, labels, cfg=None) -> dict:
     except LeakageError as e: return {'status': 'fail', 'detail': str(e)}
     return {'status': 'pass', 'detail': f'{len(folds)} folds: no training or validation label interval reaches into a test window'}
 
-def placebo_audit(runs_dir, dsr_max: float = 0.95) -> dict:
-    "Check (c): the best model's DSR in each `placebo*` study's summary.json must be insignificant."
-    found = sorted(Path(runs_dir).glob('placebo*/reports/summary.json'))
-    if not found: return {'status': 'not run', 'detail': 'no placebo study summary (runs/placebo*/reports/summary.json)', 'rows': []}
+def placebo_audit(runs_dir, dsr_max: float = 0.95, study_name: str | None = None) -> dict:
+    "Check (c): the best DSR in the summary.json of each `placebo*` study and of this study's twin must be insignificant."
+    twin = [Path(runs_dir) / f'{study_name}_placebo' / 'reports' / 'summary.json'] if study_name else []
+    found = sorted({*Path(runs_dir).glob('placebo*/reports/summary.json'), *(p for p in twin if p.exists())})
+    if not found:
+        return {'status': 'not run', 'rows': [],
+                'detail': 'no placebo study summary (runs/placebo*/reports/summary.json); set report.placebo: true '
+                          'to run this study on its own data shuffled in blocks (01b_placebo)'}
     rows = [dict(study=p.parts[-3], **b) for p in found for b in json.loads(p.read_text()).get('best', [])]
     bad = [r for r in rows if (r.get('dsr') or 0) >= dsr_max]
     return {'status': 'fail' if bad else 'pass', 'rows': rows,
@@ -419,7 +453,12 @@ def correlation_figure(preds: pd.DataFrame):
         c = p[p.horizon == h].pivot_table(index=['fold', 'symbol', 'timestamp'], columns='model', values='signal').corr()
         fig.add_trace(go.Heatmap(z=c.to_numpy(), x=list(c.columns), y=list(c.index), zmin=-1, zmax=1, colorscale='RdBu', texttemplate='%{z:.2f}',
                                  showscale=i == 0), 1, i + 1)
-    return fig.update_layout(title='correlation of predictions (p_long - p_short, test windows)', height=420, margin=dict(t=60, b=30))
+    fig.update_xaxes(tickangle=-40, automargin=True)
+    fig.update_yaxes(automargin=True, autorange='reversed')
+    for i in range(2, len(hs) + 1):   # the first heatmap names the rows
+        fig.update_yaxes(showticklabels=False, row=1, col=i)
+    return fig.update_layout(title='correlation of predictions (p_long - p_short, test windows)', height=460,
+                             margin=dict(t=60, b=30))
 
 # %% ../nbs/40_reports.ipynb #4112ace1
 def _status(s: str) -> str: return {'pass': '<b class="ok">pass</b>', 'fail': '<b class="fail">FAIL</b>'}.get(s, f'<span class="na">{html.escape(s)}</span>')
@@ -476,17 +515,25 @@ def summary_record(study: Study, table: pd.DataFrame, pbo, oos: pd.DataFrame | N
 _OOS = ['model', 'horizon', 'sharpe', 'exposure', 'active_bars', 'trades', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'sr0', 'sr0_xs',
         'n_trials', 'n_obs']
 
-def oos_html(oos: pd.DataFrame | None) -> str:
-    "The walk-forward record table, best DSR first, with how the deflation was done."
+def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str:
+    "The walk-forward record table, best DSR first, with how the deflation was done (and `benchmark_record`'s columns)."
     if oos is None or not len(oos): return '<h2>Walk-forward record</h2><p class="na">not run (needs the backtests of two or more folds)</p>'
     o = oos[oos.model.map(_candidate)].reindex(columns=_OOS)
+    if bench is not None and len(bench):
+        rows = bench[bench.model != 'buy_and_hold'][['model', 'horizon', 'total_return', 'excess_sharpe']]
+        o = o.merge(rows, on=['model', 'horizon'], how='left')
+        o = pd.concat([o, bench[bench.model == 'buy_and_hold']], ignore_index=True)
+        o = o.astype({c: 'Int64' for c in ('horizon', 'n_trials', 'n_obs')})   # integers, blank on the benchmark row
     return ('<h2 id="oos">Walk-forward record (test windows of all folds stitched; portfolio, costs x1)</h2>'
             f'<p>N = {int(o.n_trials.iloc[0])} trials over T = {int(o.n_obs.iloc[0]):,} bars. A strategy is significant when its DSR is at least 0.95: '
             'its Sharpe ratio clears <code>sr0</code>, the annualised Sharpe ratio the best of N unskilled trials reaches by luck '
             '(null variance of the Sharpe estimator); <code>dsr_xs</code>/<code>sr0_xs</code> use the variance across the trials instead (Bailey and López de Prado 2014), '
             'which also counts real differences between trials as luck and is stricter. <code>exposure</code> (share of bars in the market), '
             '<code>active_bars</code> and <code>trades</code> say how much a strategy did; <code>too_few</code> rows (too few active bars or trades '
-            'for the normal approximation) get no PSR or DSR and cannot be best.</p>' + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
+            'for the normal approximation) get no PSR or DSR and cannot be best. '
+            '<code>excess_sharpe</code>: annualised Sharpe ratio of the strategy\'s returns minus buy-and-hold\'s '
+            'over the same bars (last row: buy-and-hold itself, no trial).</p>'
+            + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
 
 def _fold_ids(study: Study) -> list[int]:
     d = study._dir('models', None)
@@ -497,6 +544,79 @@ def _study_splits(study: Study, labels):
         from tsresearch.splits import split_study
         return split_study(study), None
     except Exception as e: return None, f'{type(e).__name__}: {e}'
+
+# %% ../nbs/40_reports.ipynb #c5c8c4d1
+def stitched_returns(study: Study, folds) -> tuple[pd.DataFrame, pd.Series | None]:
+    "Stitched portfolio net returns of the strategies (`30_backtest.strategy_return_matrix`) and of buy-and-hold."
+    from tsresearch.backtest import strategy_return_matrix
+    rets = [r for k in folds if (r := try_load(study, 'backtest', 'returns', k)) is not None]
+    if not rets: return pd.DataFrame(), None
+    matrix = pd.concat([strategy_return_matrix(r) for r in rets]).fillna(0.0).sort_index()
+    b = pd.concat(rets, ignore_index=True).query("model == 'buy_and_hold' and symbol == 'portfolio'")
+    if not len(b): return matrix, None
+    b = b[b.horizon == b.horizon.min()].groupby('timestamp')['net'].mean()   # the same book at every horizon
+    return matrix, b.reindex(matrix.index.union(b.index)).fillna(0.0).sort_index()
+
+def _annual_sharpe(x: pd.Series, ann: float) -> float:
+    sd = x.std()
+    return float(x.mean() / sd * ann) if len(x) > 1 and sd > 0 else float('nan')
+
+def benchmark_record(matrix: pd.DataFrame, bench: pd.Series | None) -> pd.DataFrame:
+    "Per strategy: total return and annualised Sharpe of its excess over buy-and-hold; then buy-and-hold's own row."
+    if bench is None or not len(matrix):
+        return pd.DataFrame(columns=['model', 'horizon', 'total_return', 'excess_sharpe'])
+    idx = matrix.index.union(bench.index)
+    m, b = matrix.reindex(idx).fillna(0.0), bench.reindex(idx).fillna(0.0)
+    ann = math.sqrt(periods_per_year(idx)) if len(idx) > 1 else float('nan')
+    rows = [dict(model=c.rsplit('|h', 1)[0], horizon=int(c.rsplit('|h', 1)[1]),
+                 total_return=float((1 + m[c]).prod() - 1), excess_sharpe=_annual_sharpe(m[c] - b, ann)) for c in m]
+    rows.append(dict(model='buy_and_hold', horizon=None, total_return=float((1 + b).prod() - 1),
+                     sharpe=_annual_sharpe(b, ann), n_obs=len(b)))
+    return pd.DataFrame(rows)
+
+
+# %% ../nbs/40_reports.ipynb #d8a247b0
+def verdict(oos: pd.DataFrame | None, pbo, dsr_min: float = 0.95) -> str:
+    "One sentence: has a model x horizon a significant walk-forward edge after costs (DSR >= `dsr_min`)? And the PBO."
+    tail = f'; PBO {pbo:.2f}' if isinstance(pbo, (int, float)) else ''
+    if oos is None or not len(oos): return f'no verdict: the walk-forward record needs the backtests of two or more folds{tail}'
+    o = oos[oos.model.map(_candidate)].dropna(subset=['dsr'])
+    if not len(o): return f'no model x horizon has a walk-forward DSR: none of them traded{tail}'
+    best = o.sort_values('dsr', ascending=False).iloc[0]
+    name, sig = f'{best.model} h{int(best.horizon)}', o[o.dsr >= dsr_min]
+    if not len(sig):
+        return (f'no model x horizon has a significant walk-forward edge after costs: '
+                f'best DSR {best.dsr:.2f} < {dsr_min} ({name}){tail}')
+    return (f'{len(sig)} of {len(o)} model x horizon strategies have a significant walk-forward edge after costs: '
+            f'best {name}, DSR {best.dsr:.2f} >= {dsr_min}, Sharpe {best.sharpe:.2f}{tail}')
+
+def best_equity_figure(matrix: pd.DataFrame, bench: pd.Series | None, best: list[dict], max_points: int):
+    "Stitched equity of the best strategy per horizon against buy-and-hold over the same test windows."
+    import plotly.graph_objects as go
+    fig = go.Figure()
+    for b in best:
+        col = f"{b['model']}|h{b['horizon']}"
+        if col not in matrix: continue
+        d = downsample((1 + matrix[col]).cumprod().to_frame('eq'), max_points)
+        fig.add_trace(go.Scatter(x=d.index, y=d['eq'], name=f"{b['model']} h{b['horizon']}", line_width=1.3))
+    if bench is not None:
+        d = downsample((1 + bench).cumprod().to_frame('eq'), max_points)
+        line = dict(width=1.6, color='#777', dash='dot')
+        fig.add_trace(go.Scatter(x=d.index, y=d['eq'], name='buy and hold', line=line))
+    return fig.update_layout(title='best strategy per horizon against buy-and-hold (stitched test windows, costs x1)',
+                             yaxis_title='equity', height=380, margin=dict(t=50, b=30))
+
+def weighted_accuracy_rows(preds: pd.DataFrame | None, labels: pd.DataFrame | None) -> pd.DataFrame:
+    "Per fold, model and horizon: weighted accuracy of the test predictions and its chance (`15_train.weighted_scores`)."
+    from tsresearch.train import frame_scores
+    cols = ['fold', 'model', 'horizon', 'weighted_accuracy', 'chance']
+    if preds is None or labels is None or not len(preds): return pd.DataFrame(columns=cols)
+    test = preds[preds.part == 'test']
+    groups = test.groupby(['fold', 'model', 'horizon'])
+    rows = [dict(fold=int(k), model=m, horizon=int(h), **frame_scores(g, labels, int(h)))
+            for (k, m, h), g in groups if f'weight_{int(h)}' in labels]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
 
 # %% ../nbs/40_reports.ipynb #9f01b17b
 def usable_folds(study: Study, folds) -> tuple[list[int], list[str]]:
@@ -524,16 +644,28 @@ def left_out_html(lines: list[str]) -> str:
     return f'<div class="banner" id="left-out" style="{style}"><b>Left out of this summary</b><ul>{items}</ul></div>'
 
 # %% ../nbs/40_reports.ipynb #90e27337
+_WACC_NOTE = ('<p>Acc is plain accuracy. Models are trained with weights (uniqueness x |return|), so flat labels, '
+              'often the commonest class, weigh little and a model rightly spends its calls on the moves: it can sit '
+              'below the majority rate on plain accuracy yet above chance on wAcc, the accuracy with the same '
+              'weights.</p>')
+
 def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo,
                  oos: pd.DataFrame | None = None, left_out: list[str] = ()) -> str:
     "The summary page of a study (`left_out`: what it leaves out and why, in a banner at the top)."
     best = best_models(table, oos) if len(table) else []
-    sec = [banner_html(audit, runs) + left_out_html(left_out),
-           f'<h1>Study {html.escape(study.config.name)}</h1><p>{html.escape(study.config.description)}</p>',
+    matrix, bench = stitched_returns(study, sorted(table.fold.dropna().astype(int).unique()) if len(table) else [])
+    brec = benchmark_record(matrix, bench)
+    sec = [banner_html(audit, runs) + left_out_html(left_out), f'<h1>Study {html.escape(study.config.name)}</h1>',
+           f'<p class="verdict" id="verdict"><b>Verdict:</b> {html.escape(verdict(oos, pbo))}.</p>',
+           f'<p>{html.escape(study.config.description)}</p>',
            '<p><a href="#audit">leakage audit</a> · <a href="#runs">notebooks</a> · <a href="#tearsheets">tearsheets</a></p>',
            '<h2>Best model per horizon</h2>' + (pd.DataFrame(best).round(4).astype(object).fillna('').to_html(index=False, border=0) if best else '<p class="na">no results</p>'),
-           '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>' + (summarise(table).to_html(border=0) if len(table) else '<p class="na">no results</p>'),
-           oos_html(oos),
+           '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>' + _WACC_NOTE
+           + (summarise(table).to_html(border=0) if len(table) else '<p class="na">no results</p>'),
+           oos_html(oos, brec),
+           '<h2>Against buy-and-hold</h2>'
+           + (figure_div(best_equity_figure(matrix, bench, best, study.config.report.max_points)) if len(matrix)
+              else '<p class="na">no backtest returns</p>'),
            '<h2>Probability of backtest overfitting</h2>' + (f'<p>PBO (CSCV over folds) = <b>{pbo:.3f}</b></p>' if isinstance(pbo, (int, float)) else '<p class="na">not run</p>'),
            '<h2>Prediction correlation</h2>' + (figure_div(correlation_figure(preds)) if preds is not None and len(preds) else '<p class="na">no predictions</p>'),
            audit_html(audit), runs_html(runs, report_dir(study))]
@@ -543,17 +675,21 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     "Write `reports/<study>/index.html` (and `runs/<study>/reports/summary.json`); return the page's path."
     labels = _labels(study, labels)
     folds, left_out = usable_folds(study, _fold_ids(study) if folds is None else folds)
+    preds = [p for k in folds if (p := fold_artifacts(study, k)['predictions']) is not None]
+    preds = pd.concat(preds, ignore_index=True) if preds else None
     table = study_table(study, folds, labels)
+    table = table.merge(weighted_accuracy_rows(preds, labels), on=['fold', 'model', 'horizon'], how='left')
     (pbo, oos), stale = walk_forward_record(study, folds)
     left_out += stale
-    rec = summary_record(study, table, pbo, oos) | {'left_out': left_out}; study.save('reports', rec, 'summary')
+    rec = summary_record(study, table, pbo, oos) | {'verdict': verdict(oos, pbo), 'left_out': left_out}
+    study.save('reports', rec, 'summary')
     if splits is None: splits, why = _study_splits(study, labels)
     else: why = None
-    audit = {'permuted': permuted_audit(table), 'splits': splits_audit(splits, labels, study.config.splits),
-             'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir))}
+    audit = {'permuted': permuted_audit(permuted_metrics(study, folds)),
+             'splits': splits_audit(splits, labels, study.config.splits),
+             'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir), study_name=study.config.name)}
     if why: audit['splits']['detail'] = f'splits unavailable: {why}'
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')
-    preds = [p for k in folds if (p := fold_artifacts(study, k)['predictions']) is not None]
     runs = runs if runs is not None else found_runs(report_dir(study))
-    page = summary_html(study, table, audit, runs, pd.concat(preds) if preds else None, pbo, oos, left_out)
+    page = summary_html(study, table, audit, runs, preds, pbo, oos, left_out)
     return atomic_write(report_dir(study) / 'index.html', page)

@@ -18,7 +18,7 @@ from .core import (ArtifactError, ConfigError, Study, TsResearchError, atomic_wr
 # %% auto #0
 __all__ = ['STUDY_STAGES', 'FOLD_STAGES', 'STAGES', 'STAGE_ARTIFACTS', 'report_cells', 'study_notebook', 'strip_plotly_js',
            'render_html', 'execute_stage', 'stage_key', 'kernel_env', 'stage_artifacts', 'distrust', 'StudyLocked',
-           'study_lock', 'run_folder', 'StudyRun', 'run_stage', 'run_study', 'write_index']
+           'study_lock', 'run_folder', 'StudyRun', 'run_stage', 'run_study', 'run_placebo_twin', 'write_index']
 
 # %% ../nbs/50_runner.ipynb #2ab036e9
 STUDY_STAGES = ['01_ingest', '02_labeling', '03a_tokens', '04_splits']                     # once per study
@@ -359,6 +359,8 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
         with ThreadPoolExecutor(max(1, jobs)) as ex:
             for out in ex.map(run_fold, folds): results += out
     bar.close()
+    if cfg.report.placebo:   # the twin runs before the summary reads it
+        run_placebo_twin(run.study, chosen, folds, resume, fail_fast, jobs, progress)
     return _finish(run, results)
 
 def _finish(run: StudyRun, results):
@@ -379,6 +381,17 @@ def _finish(run: StudyRun, results):
         get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
         write_index(run.reports, cfg, results)
     return results
+
+# %% ../nbs/50_runner.ipynb #67bb2963
+def run_placebo_twin(study: Study, stages=None, folds=None, resume=False, fail_fast=False, jobs=1,
+                     progress=True) -> list[dict]:
+    "With `report.placebo`: run the twin `<name>_placebo` on the null of the study's bars (01b_placebo), for check (c)."
+    try:
+        from tsresearch.placebo import write_placebo_study
+        return run_study(write_placebo_study(study), stages, folds, resume, fail_fast, jobs, progress)
+    except Exception as e:   # the study's own results stand; check (c) then says the twin is missing
+        get_logger().warning(f'{study.config.name}: placebo twin failed ({type(e).__name__}: {e})')
+        return []
 
 # %% ../nbs/50_runner.ipynb #2f656b56
 def _row(r: dict) -> str:

@@ -14,7 +14,7 @@ from .models.base import ModelSpec, Prediction, get_model, load_models, classifi
 
 # %% auto #0
 __all__ = ['evaluate_prediction', 'fit_fold_model', 'train_study', 'metrics_table', 'synthetic_truth', 'direction_vs_bayes',
-           'permuted_windows', 'majority_accuracy', 'audit_study', 'audit_table']
+           'permuted_windows', 'majority_accuracy', 'weighted_scores', 'frame_scores', 'audit_study', 'audit_table']
 
 # %% ../nbs/15_train.ipynb #e33ade47
 def _labelled(pred: Prediction, batches_y: np.ndarray, j: int):
@@ -164,31 +164,83 @@ def majority_accuracy(y_train: np.ndarray, y_test: np.ndarray) -> float:
     y_train, y_test = y_train[y_train >= 0], y_test[y_test >= 0]
     return float((y_test == np.bincount(y_train, minlength=3).argmax()).mean()) if len(y_test) and len(y_train) else float('nan')
 
+# %% ../nbs/15_train.ipynb #2d909080
+def weighted_scores(proba: np.ndarray, y: np.ndarray, w: np.ndarray, prior=None, horizon: int = 1) -> dict:
+    "Weighted accuracy of probabilities [N, 3] against classes y (weights w), beside chance, the prior's and log losses."
+    ok = (np.asarray(y) >= 0) & (np.asarray(w) > 0)
+    proba, y, w = np.asarray(proba, float)[ok], np.asarray(y)[ok], np.asarray(w, float)[ok]
+    n, total = len(y), w.sum()
+    if n == 0: return dict(n=0, **{k: float('nan') for k in _SCORE_KEYS})
+    pred = proba.argmax(1)
+    share = np.bincount(y, weights=w, minlength=3)[:3] / total          # weighted class shares of the test rows
+    share_sq = np.bincount(y, weights=w * w, minlength=3)[:3] / total ** 2
+    accuracy = float(w @ (pred == y)) / total
+    chance = float(share[pred].mean())   # expected when (label, weight) pairs are permuted across the rows
+    var = share_sq[pred].sum() / n - (share[pred] ** 2).sum() / n ** 2
+    prior = share if prior is None else np.asarray(prior, float) / np.sum(prior)
+    prior = (prior + 1e-3) / (1 + 3e-3)   # no class impossible: the prior's log loss stays finite
+    return dict(n=n, weighted_accuracy=accuracy, chance=chance, prior_accuracy=float(share[prior.argmax()]),
+                gap=accuracy - chance, se=math.sqrt(max(horizon, 1) * max(var, 0.0)),
+                weighted_log_loss=_weighted_log_loss(proba, y, w),
+                prior_log_loss=_weighted_log_loss(np.tile(prior, (n, 1)), y, w))
+
+def _weighted_log_loss(proba, y, w) -> float:
+    return float(-np.average(np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, 1)), weights=w))
+
+_SCORE_KEYS = ('weighted_accuracy', 'chance', 'prior_accuracy', 'gap', 'se', 'weighted_log_loss', 'prior_log_loss')
+
+
 # %% ../nbs/15_train.ipynb #ec4faed9
+def frame_scores(pred: pd.DataFrame, labels: pd.DataFrame, horizon: int, prior=None) -> dict:
+    "`weighted_scores` of the test rows of a prediction frame at `horizon`, against the labels frame's label and weight."
+    p = pred[(pred.part == 'test') & (pred.horizon == horizon)]
+    p = p.merge(labels[['symbol', 'timestamp', f'label_{horizon}', f'weight_{horizon}']], on=['symbol', 'timestamp'])
+    p = p[p[f'label_{horizon}'].notna()]
+    proba, y = p[['p_short', 'p_flat', 'p_long']].to_numpy(float), p[f'label_{horizon}'].astype(int).to_numpy() + 1
+    return weighted_scores(proba, y, p[f'weight_{horizon}'].fillna(0).to_numpy(float), prior, horizon)
+
+def _weighted_prior(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    ok = y >= 0
+    return np.bincount(y[ok], weights=w[ok], minlength=3)[:3]
+
 def audit_study(study: Study, fold: int, name: str = 'lightgbm') -> dict:
-    "Train `name` on permuted training labels (or load it), stored as `models/<name>_permuted_*`; test accuracy vs the majority rate."
+    "Train `name` on `report.audit_permutations` label permutations (or load them); each twin's `weighted_scores`."
     from tsresearch.windows import window_study
     from tsresearch.labeling import label_study
-    load_models(); cfg = study.config
+    load_models(); cfg = study.config; n_perm = cfg.report.audit_permutations
     inputs, keys = _stage_inputs(study, fold, name), ('models', 'labels', 'runtime')
     met = study.load_current('models', f'{name}_permuted_metrics', fold, keys, inputs)
-    if met is None:
-        dm = window_study(study, fold); pdm = permuted_windows(dm, cfg.runtime.seed)
-        frame = label_study(study)[['symbol', 'timestamp']]
-        r = fit_fold_model(name, pdm, frame, fold, cfg.models, cfg.labels.horizons, None, select_device(cfg.runtime.device, cfg.runtime.threads).type, cfg.runtime.seed)
-        ya, yt = dm.windows.targets['y'][dm.windows.anchors['train']], dm.windows.targets['y'][dm.windows.anchors['test']]
-        met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()}, 'timing': r['timing'],
-               'majority_test_accuracy': {str(h): majority_accuracy(ya[:, j], yt[:, j]) for j, h in enumerate(cfg.labels.horizons)},
-               'n_test': {str(h): int((yt[:, j] >= 0).sum()) for j, h in enumerate(cfg.labels.horizons)}}
-        study.save('models', r['predictions'].assign(model=f'{name}_permuted'), f'{name}_permuted_predictions', fold, keys, inputs)
-        study.save('models', met, f'{name}_permuted_metrics', fold, keys, inputs)
+    if met is not None and met.get('permutations') == n_perm: return met
+    dm, labels = window_study(study, fold), label_study(study)
+    device, seed, hs = select_device(cfg.runtime.device, cfg.runtime.threads).type, cfg.runtime.seed, cfg.labels.horizons
+    frame = labels[['symbol', 'timestamp']]
+    runs = [fit_fold_model(name, permuted_windows(dm, seed + i), frame, fold, cfg.models, hs, None, device, seed + i)
+            for i in range(n_perm)]
+    tg, train = dm.windows.targets, dm.windows.anchors['train']
+    priors = {h: _weighted_prior(tg['y'][train, j], tg['w'][train, j]) for j, h in enumerate(hs)}
+    audit = {str(h): [frame_scores(r['predictions'], labels, h, priors[h]) for r in runs] for h in hs}
+    r = runs[0]
+    met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()}, 'timing': r['timing'],
+           'audit': audit, 'permutations': n_perm}
+    pred = r['predictions'].assign(model=f'{name}_permuted')
+    study.save('models', pred, f'{name}_permuted_predictions', fold, keys, inputs)
+    study.save('models', met, f'{name}_permuted_metrics', fold, keys, inputs)
     return met
 
-def audit_table(met: dict) -> pd.DataFrame:
-    "Per horizon: permuted-label test accuracy, the majority rate, the gap and its binomial standard error."
+
+# %% ../nbs/15_train.ipynb #4b941c13
+def audit_table(met: dict, z_max: float = 3.0) -> pd.DataFrame:
+    "Per horizon: the permuted twins' mean weighted accuracy, chance, gap, its standard error and z; ok: z <= `z_max`."
     rows = []
-    for h, maj in met['majority_test_accuracy'].items():
-        acc = met['metrics'].get('test', {}).get(h, {}).get('accuracy', float('nan')); n = max(met['n_test'][h], 1)
-        se = math.sqrt(max(maj * (1 - maj), 1e-12) / n)
-        rows.append(dict(horizon=int(h), permuted_accuracy=acc, majority=maj, gap=acc - maj, se=se, ok=bool(acc - maj <= 3 * se)))
+    for h, twins in (met or {}).get('audit', {}).items():
+        t = pd.DataFrame(twins).dropna(subset=['gap'])
+        if not len(t): continue
+        k = len(t)
+        spread = t.gap.var(ddof=1) / k if k > 1 else 0.0    # the twins' own scatter: one permutation is noisy too
+        se = math.sqrt((t.se ** 2).mean() + spread)
+        z = t.gap.mean() / se if se > 0 else (math.inf if t.gap.mean() > 0 else 0.0)
+        rows.append(dict(horizon=int(h), permutations=k, n=int(t.n.iloc[0]), **t[list(_SCORE_KEYS[:3])].mean().to_dict(),
+                         gap=t.gap.mean(), se=se, z=z, weighted_log_loss=t.weighted_log_loss.mean(),
+                         prior_log_loss=t.prior_log_loss.mean(), ok=bool(z <= z_max)))
     return pd.DataFrame(rows)
+
