@@ -94,9 +94,10 @@ def test_run_renders_report_resumes_and_reports_failure(tmp_path):
     index = (rep / 'index.html').read_text()
     assert 'FAILED' in index and 'OHLCError' in index and "row 3" in index
 
-def test_run_too_short_for_folds_says_so(tmp_path):
-    r = run('run', _study(tmp_path, GOOD))                 # 6 bars: ingest and labels run, the folds cannot
-    assert r.returncode == 1 and 'no train rows' in r.stderr and 'fewer folds' in r.stderr, r.stderr
+def test_run_too_short_to_label_says_why(tmp_path):
+    r = run('run', _study(tmp_path, GOOD))                 # 6 bars: ingest runs; no bar can be labelled
+    assert r.returncode == 1 and 'FAILED 02_labeling' in r.stderr, r.stderr
+    assert 'no symbol has a label' in r.stderr and 'shorter than the volatility warm-up' in r.stderr, r.stderr
 
 
 # --- misuse: one `error:` line and exit 2, never a traceback (issue 12, item 12) ---

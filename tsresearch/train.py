@@ -13,8 +13,9 @@ from .core import ConfigError, Study, code_hash, select_device, get_logger
 from .models.base import ModelSpec, Prediction, get_model, load_models, classification_metrics, fit_temperature, prediction_frame, _softmax
 
 # %% auto #0
-__all__ = ['evaluate_prediction', 'fit_fold_model', 'train_study', 'metrics_table', 'synthetic_truth', 'direction_vs_bayes',
-           'permuted_windows', 'majority_accuracy', 'weighted_scores', 'frame_scores', 'audit_study', 'audit_table']
+__all__ = ['evaluate_prediction', 'fit_fold_model', 'model_module', 'train_study', 'metrics_table', 'synthetic_truth',
+           'direction_vs_bayes', 'permuted_windows', 'majority_accuracy', 'weighted_scores', 'frame_scores',
+           'audit_study', 'audit_table']
 
 # %% ../nbs/15_train.ipynb #e33ade47
 def _labelled(pred: Prediction, batches_y: np.ndarray, j: int):
@@ -77,11 +78,22 @@ def fit_fold_model(name: str, dm, frame: pd.DataFrame, fold: int, cfg, horizons,
             'temperature': temp, 'timing': timing, 'fit': info, 'interpretation': interp}
 
 # %% ../nbs/15_train.ipynb #f5872273
+def model_module(name: str):
+    """The package module that defines model `name`, or None. A notebook session that re-registers a model from
+    `__main__` (as `nbdev_test` does in a worker that also runs later notebooks) still hashes the package's file."""
+    import sys
+    cls = get_model(name)
+    own = sys.modules.get(cls.__module__)
+    if getattr(own, '__file__', None): return own
+    defining = [m for k, m in sorted(sys.modules.items())
+                if k.startswith('tsresearch.models.') and getattr(getattr(m, cls.__name__, None), '__module__', None) == k]
+    return defining[0] if defining else None
+
 def _stage_inputs(study: Study, fold: int, name: str) -> dict:
-    "Hashes of what model `name` on a fold depends on: fold features, folds, labels and the code of windows, training, the model base and its own module."
-    import sys, tsresearch.windows, tsresearch.train, tsresearch.models.base
-    own = sys.modules.get(get_model(name).__module__)   # a class defined in a notebook session has no module file to hash
-    mods = [tsresearch.windows, tsresearch.train, tsresearch.models.base] + ([own] if getattr(own, '__file__', None) else [])
+    "Hashes of what model `name` on a fold depends on: fold features, folds, labels; code of windows, training, base, its module."
+    import tsresearch.windows, tsresearch.train, tsresearch.models.base
+    own = model_module(name)
+    mods = [tsresearch.windows, tsresearch.train, tsresearch.models.base] + ([own] if own is not None else [])
     return {'features': study.input_hash('features', 'params', fold), 'splits': study.input_hash('splits', 'folds'),
             'labels': study.input_hash('labels', 'labels'), 'code': code_hash(*mods)}
 
