@@ -35,7 +35,7 @@ test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash .ci/check_sync.sh
 	$(BIN)/tsresearch run configs/smoke.yaml   # the smoke study end to end; notebook tests then reuse its artifacts
 	$(BIN)/nbdev_test --n_workers 2
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=12 tests
 
 export: $(STAMP)
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
