@@ -124,3 +124,33 @@ def test_daily_default_barriers_leave_most_labels_nonzero(daily):
     labels = daily.study.load('labels', 'labels')
     for h in daily.study.config.labels.horizons:
         assert (labels[f'label_{h}'] == 0).mean() < 0.6, h
+
+def test_summary_opens_with_the_verdict_and_sets_strategies_against_buy_and_hold(daily):
+    verdict = daily.summary['verdict']
+    assert verdict.startswith(('no model x horizon has a significant walk-forward edge', 'significant')), verdict
+    assert 'PBO' in verdict
+    page = (daily.reports / 'index.html').read_text()
+    assert page.index('id="verdict"') < page.index('Best model per horizon')      # the verdict comes first
+    for text in ('buy_and_hold', 'excess_sharpe', 'exposure', 'active_bars', 'Against buy-and-hold', 'wAcc'):
+        assert text in page, text
+
+def test_inactive_strategies_get_no_dsr_and_are_never_best(daily):
+    # at the default absolute threshold most daily strategies never trade: they are flagged, get no DSR, and none is best
+    oos = daily.study.load('backtest', 'oos')
+    idle = oos[oos['too_few']]
+    assert idle['dsr'].isna().all() and idle['psr'].isna().all()
+    assert (oos.loc[oos['never_traded'], 'active_bars'] == 0).all()
+    best = {(b['model'], b['horizon']) for b in daily.summary['best']}
+    assert not best & set(zip(idle['model'], idle['horizon'])), best
+    assert all(b['active_bars'] >= daily.study.config.backtest.min_active_bars for b in daily.summary['best'])
+
+def test_daily_backtest_trades_a_bar_late_and_shows_the_cost_of_immediacy(daily):
+    met = daily.study.load('backtest', 'metrics', fold=0)
+    models = met[met['model'] != 'buy_and_hold']          # the benchmark holds from the first bar, no signal to wait for
+    assert len(models) and (models['delay_bars'] == 1).all()   # daily default: act after the signal bar's close
+    assert 'sharpe_close' in met                          # the same strategy traded at the signal's own close
+
+def test_leakage_audit_judges_permuted_twins_on_the_training_weights(daily):
+    met = daily.study.load('models', 'lightgbm_permuted_metrics', fold=0)
+    assert met['permutations'] == daily.study.config.report.audit_permutations
+    assert daily.summary['audit']['permuted'] == 'pass'
