@@ -88,10 +88,10 @@ def test_barrier_search_stops_at_its_time_budget():
 
 
 def test_models_check_is_remembered_by_child_processes(tmp_path):
-    "The runner checks model names once; a stage kernel it starts inherits the check and does not import torch to repeat it."
+    "The runner checks model names once; a stage kernel it starts, and a later command, do not import torch to repeat it."
     path = write(tmp_path, BASE)
     code = f'import sys; from tsresearch.core import load_config; load_config({str(path)!r}); print("torch" in sys.modules)'
-    env = {k: v for k, v in os.environ.items() if k != 'TSRESEARCH_MODELS_CHECKED'}
+    env = {k: v for k, v in os.environ.items() if k != 'TSRESEARCH_MODELS_CHECKED'} | {'XDG_CACHE_HOME': str(tmp_path / 'cache')}
     first = subprocess.run([sys.executable, '-c', code + '; import os; print(os.environ["TSRESEARCH_MODELS_CHECKED"])'],
                            capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
@@ -100,6 +100,11 @@ def test_models_check_is_remembered_by_child_processes(tmp_path):
     child = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                            env={**env, 'TSRESEARCH_MODELS_CHECKED': memo}, timeout=300)
     assert child.returncode == 0 and child.stdout.split() == ['False'], child.stderr
+    later = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, timeout=300)
+    assert later.returncode == 0 and later.stdout.split() == ['False'], later.stderr   # a later command: the per-user memo
+    (tmp_path / 'cache' / 'tsresearch' / 'models-checked' / memo).unlink()
+    again = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0 and again.stdout.split() == ['True'], again.stderr    # no memo: checked afresh
 
 
 def test_every_model_reads_its_defaults_from_its_schema():

@@ -318,13 +318,24 @@ def _models_key(models: ModelsConfig) -> str:
     blob += b''.join(p.read_bytes() for p in sorted(src.glob('*.py')))
     return hashlib.sha256(blob).hexdigest()[:16]
 
+def _checked_memo(key: str) -> Path:
+    "Per-user memo of a models section that passed (the key hashes the models' source, so a code change misses it)."
+    cache = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
+    return Path(cache) / 'tsresearch' / 'models-checked' / key
+
 def check_model_registry(models: ModelsConfig, source: str = 'config') -> None:
     "`models.names` and `models.params` against the model registry and each model's params schema (10_models.base)."
     key = _models_key(models)
     if key in os.environ.get(_CHECKED_ENV, '').split(): return
-    from tsresearch.models.base import check_models_config   # lazily: it imports torch, and this module
-    try: check_models_config(models)
-    except ConfigError as e: raise ConfigError(f'{source}: {e}') from None
+    memo = _checked_memo(key)
+    if not memo.exists():
+        from tsresearch.models.base import check_models_config   # lazily: it imports torch, and this module
+        try: check_models_config(models)
+        except ConfigError as e: raise ConfigError(f'{source}: {e}') from None
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.touch()
+        except OSError: pass   # a read-only home only costs the check again next time
     os.environ[_CHECKED_ENV] = ' '.join([*os.environ.get(_CHECKED_ENV, '').split()[-15:], key])
 
 
