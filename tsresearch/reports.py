@@ -391,6 +391,8 @@ def best_models(table: pd.DataFrame, oos: pd.DataFrame | None = None) -> list[di
     if oos is not None and len(oos) and oos.dsr.notna().any():
         o = oos[oos.model.map(_candidate)].reindex(columns=['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs', 'exposure', 'active_bars', 'trades'])
         m = m.drop(columns=['dsr', 'sharpe', 'exposure', 'trades'], errors='ignore').merge(o, on=['model', 'horizon'], how='outer'); basis = 'walk-forward'
+    if basis == 'walk-forward':
+        m = m[m.dsr.notna()]   # a strategy without a DSR (too little activity) is never "best"; its horizon may have none
     key = 'dsr' if m.dsr.notna().any() else 'accuracy'
     best = m.sort_values(key, ascending=False, na_position='last').groupby('horizon').head(1).sort_values('horizon')
     return [{k: (None if pd.isna(v) else (int(v) if k == 'horizon' else v)) for k, v in r.items()} | {'by': key, 'basis': basis} for r in best.to_dict('records')]
