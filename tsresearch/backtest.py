@@ -42,7 +42,8 @@ def signal_thresholds(preds: pd.DataFrame, cfg: BacktestConfig) -> dict:
     if cfg.threshold_mode == 'absolute':
         return {k: cfg.threshold for k in keys}
     if cfg.signal != 'threshold':
-        raise ConfigError(f"backtest.threshold_mode: 'validation_quantile' needs signal 'threshold', not {cfg.signal!r}")
+        raise ConfigError(f"backtest.threshold_mode: 'validation_quantile' needs signal 'threshold', "
+                          f"not {cfg.signal!r}")
     val = preds[preds.part == 'val'] if 'part' in preds else preds.iloc[:0]
     out = {}
     for m, h in keys:
@@ -347,9 +348,11 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
                     r, p_, pnl, keep = net.mean(1), P.mean(1), by_mh.get_group((m, h)) if (m, h) in by_mh.groups else [], np.ones(len(ts), bool)
                     r_close = net_close.mean(1)
                 else:
-                    r, p_, pnl, keep = net[:, j], P[:, j], by_sym.get_group((m, h, s)) if (m, h, s) in by_sym.groups else [], has[:, j]
+                    pnl = by_sym.get_group((m, h, s)) if (m, h, s) in by_sym.groups else []
+                    r, p_, keep = net[:, j], P[:, j], has[:, j]
                     r_close = net_close[:, j]
-                met = dict(model=m, horizon=h, symbol=s, cost_mult=mult, **performance_metrics(r[keep], p_[keep], ppy), **trade_stats(pnl),
+                met = dict(model=m, horizon=h, symbol=s, cost_mult=mult,
+                           **performance_metrics(r[keep], p_[keep], ppy), **trade_stats(pnl),
                            sharpe_close=performance_metrics(r_close[keep], p_[keep], ppy)['sharpe'],
                            threshold=grid['thresholds'].get((m, h), np.nan) if cfg.signal == 'threshold' else np.nan,
                            delay_bars=0 if m == 'buy_and_hold' else delay)
@@ -399,7 +402,8 @@ def backtest_study(study: Study, fold: int) -> dict[str, pd.DataFrame]:
     cfg = study.config
     get_logger().info(f'{cfg.name}: fold {fold}: backtesting {preds.model.nunique()} models')
     from tsresearch.labeling import barrier_defaults   # unset multipliers are chosen by bar size
-    bars = ingest_study(study)[0]; lab = barrier_defaults(cfg.labels, bars)
+    bars = ingest_study(study)[0]
+    lab = barrier_defaults(cfg.labels, bars)
     out = backtest_predictions(preds, bars, cfg.backtest, lab.pt_mult / lab.sl_mult)
     for n in names: study.save('backtest', out[n], n, fold, _CONFIG_KEYS, inputs)
     return out
@@ -413,7 +417,8 @@ def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.Dat
 
 def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
                     positions: pd.DataFrame | None = None) -> pd.DataFrame:
-    "Per strategy (column of `m`): annualised Sharpe, PSR, DSR (null V), DSR (cross-sectional V); activity of `positions`."
+    """Per strategy (column of `m`): annualised Sharpe, PSR, DSR (null V), DSR (cross-sectional V),
+    and the activity of `positions`."""
     hs = [int(c.rsplit('|h', 1)[1]) for c in m.columns]
     lag = max(hs, default=0) if lag is None else lag
     a = m.to_numpy(float); srs, n, sk, ku = sharpe_moments_cols(a); n_trials = m.shape[1] * n_configs
@@ -421,7 +426,8 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     ann = math.sqrt(periods_per_year(m.index)) if len(m) > 1 else np.nan
     rec = pd.DataFrame({'model': [c.rsplit('|h', 1)[0] for c in m.columns], 'horizon': hs, 'sharpe': srs * ann,
                         'psr': d['psr'], 'dsr': d['dsr'], 'dsr_xs': d['dsr_xs'], 'n_trials': n_trials, 'n_obs': len(m),
-                        'sr0': expected_max_sharpe(n_trials, d['v0']) * ann, 'sr0_xs': expected_max_sharpe(n_trials, d['v_xs']) * ann})
+                        'sr0': expected_max_sharpe(n_trials, d['v0']) * ann,
+                        'sr0_xs': expected_max_sharpe(n_trials, d['v_xs']) * ann})
     if positions is None:
         return rec
     activity = position_activity(positions.reindex(index=m.index, columns=m.columns).fillna(0.0))
@@ -433,7 +439,7 @@ def _fold_returns(study: Study, fold: int) -> pd.DataFrame:
 
 def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: dict | None = None) -> dict:
     """The stitched test-window record of every strategy over `folds` (default: `current_folds`):
-    {'oos': deflated_record, 'pbo': CSCV}; saved as `backtest/oos` and `backtest/pbo`."""
+    {'oos': deflated_record, 'pbo': CSCV}, saved as `backtest/oos` and `backtest/pbo`."""
     from tsresearch.core import ArtifactError
     folds = current_folds(study)[0] if folds is None else list(folds)
     if not folds:

@@ -20,8 +20,8 @@ import math
 from datetime import date
 
 # %% auto #0
-__all__ = ['Bars', 'Window', 'NonNegative', 'MANIFEST_KEYS', 'TsResearchError', 'ConfigError', 'ArtifactError', 'DataError',
-           'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig', 'FeaturesConfig',
+__all__ = ['Bars', 'Window', 'NonNegative', 'NAME_PATTERN', 'MANIFEST_KEYS', 'TsResearchError', 'ConfigError', 'ArtifactError',
+           'DataError', 'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig', 'FeaturesConfig',
            'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig', 'RuntimeConfig',
            'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root', 'parse_config',
            'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'seed_everything',
@@ -101,7 +101,8 @@ class BarrierSearchConfig(Section):
 
 class LabelsConfig(Section):
     horizons: list[int] = [1, 5, 20]
-    pt_mult: float | None = Field(None, gt=0)   # profit-taking barrier, multiples of volatility (None: 2 intraday, 1 daily; 02_labeling)
+    # profit-taking barrier, multiples of volatility (None: 2 intraday, 1 daily; 02_labeling)
+    pt_mult: float | None = Field(None, gt=0)
     sl_mult: float | None = Field(None, gt=0)   # stop-loss barrier (None: as pt_mult)
     vol: Literal['ewma', 'atr'] = 'ewma'  # volatility estimate known at the event time
     vol_span: int = Field(100, ge=2)      # EWMA span (or ATR window) in bars
@@ -109,7 +110,8 @@ class LabelsConfig(Section):
     scale_with_horizon: bool = True       # barrier width x sqrt(horizon)
     vertical: Literal['zero', 'sign'] = 'zero'  # label when the vertical barrier is hit first
     min_ret: float = Field(0.0, ge=0)     # with vertical='sign': |return| at or below this is label 0
-    weight_decay: float = Field(1.0, gt=-1, le=1)  # AFML 4.11 time decay of training weights per fold (1 = none; 05_windows)
+    # AFML 4.11 time decay of training weights per fold (1 = none; 05_windows)
+    weight_decay: float = Field(1.0, gt=-1, le=1)
     search: BarrierSearchConfig | None = None  # Optuna search of pt/sl multipliers on the first training window
     @field_validator('horizons')
     @classmethod
@@ -137,7 +139,8 @@ class FeaturesConfig(Section):
     stochastic_window: int = Field(14, ge=2)
     zscore_window: int = Field(50, ge=2)  # volume z-score and rolling skew
     ffd: bool = True                      # fractionally differentiated log close, d chosen on the training window
-    ffd_threshold: float | None = Field(None, gt=0, lt=1)  # drop FFD weights below this (None: 1e-4 intraday, 1e-3 daily; 03_features)
+    # drop FFD weights below this (None: 1e-4 intraday, 1e-3 daily; 03_features)
+    ffd_threshold: float | None = Field(None, gt=0, lt=1)
     ffd_pvalue: float = Field(0.05, gt=0, lt=1)     # ADF p-value the chosen d must pass
     hmm_states: int = Field(3, ge=0)      # Gaussian HMM regimes, forward-filtered (0 = off)
     calendar: bool = True                 # Fourier time-of-day / day-of-week terms and session flags
@@ -235,8 +238,10 @@ class RuntimeConfig(Section):
     runs_dir: str = 'runs'
 
 # %% ../nbs/00_core.ipynb #cd99fb95
+NAME_PATTERN = r'^[A-Za-z0-9][A-Za-z0-9_.-]*$'   # study names and catalog dataset keys (01_ingest): they name folders
+
 class StudyConfig(Section):
-    name: str = Field(pattern=r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+    name: str = Field(pattern=NAME_PATTERN)
     description: str = ''
     data: DataConfig
     labels: LabelsConfig = LabelsConfig()

@@ -81,7 +81,8 @@ def stacker_proba(clf, X: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/20_ensemble.ipynb #8f8094d5
 def prior_shift(proba: np.ndarray, learned_prior, target_prior, shrink: float = 1.0) -> np.ndarray:
-    "Probabilities [N, 3] re-based from the prior a classifier learned to `target_prior`, by a fraction `shrink` (log scale)."
+    """Probabilities [N, 3] re-based from the prior a classifier learned to `target_prior`,
+    by a fraction `shrink` (log scale)."""
     target, learned = (np.clip(np.asarray(x, float), 1e-6, 1) for x in (target_prior, learned_prior))
     ratio = (target / learned) ** shrink
     p = np.asarray(proba, float) * ratio

@@ -118,10 +118,12 @@ def session_date_features(ts, calendar: str | None = None) -> dict[str, np.ndarr
     first, last = np.searchsorted(month, month[i], 'left'), np.searchsorted(month, month[i], 'right') - 1
     out['session_month_start'], out['session_month_end'] = np.minimum(i - first, 5) / 5, np.minimum(last - i, 5) / 5
     if calendar and calendar != '24/7':
-        week = pd.bdate_range(sess[0], sess[-1]); hol = week[~week.isin(sess)].as_unit('ns').asi8
+        week = pd.bdate_range(sess[0], sess[-1])
+        hol = week[~week.isin(sess)].as_unit('ns').asi8
         d, day = days.as_unit('ns').asi8, 86_400 * 10**9
         j = np.searchsorted(hol, d)
-        ahead = np.where(j < len(hol), (hol[np.minimum(j, len(hol) - 1)] - d) / day, np.inf) if len(hol) else np.full(len(d), np.inf)
+        ahead = (np.where(j < len(hol), (hol[np.minimum(j, len(hol) - 1)] - d) / day, np.inf) if len(hol)
+                 else np.full(len(d), np.inf))
         since = np.where(j > 0, (d - hol[np.maximum(j - 1, 0)]) / day, np.inf) if len(hol) else np.full(len(d), np.inf)
         out['session_to_holiday'], out['session_after_holiday'] = np.minimum(ahead, 7) / 7, np.minimum(since, 7) / 7
     return out
@@ -297,7 +299,7 @@ def fit_scaler(frame: pd.DataFrame, cols: list[str], train_rows, kind: str = 'ro
     return {s: {c: [float(center.loc[s, c]), float(scale.loc[s, c])] for c in cols} for s in center.index}
 
 def apply_scaler(frame: pd.DataFrame, params: dict, clip: float = 10.0, missing: str = 'raise') -> pd.DataFrame:
-    "Scale each symbol's columns with its fitted parameters; a symbol without them is an error (or NaN: `missing='nan'`)."
+    "Scale each symbol's columns with its fitted parameters; a symbol without them raises (NaN: `missing='nan'`)."
     out = frame.copy(); cols = list(next(iter(params.values())))
     for sym, sl in symbol_blocks(frame['symbol'].to_numpy()):
         if sym not in params and missing == 'nan':
@@ -339,7 +341,8 @@ def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFra
     if cfg.ffd:
         ffd = np.full(len(raw), np.nan)
         for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):   # a symbol without a fitted d stays NaN
-            if sym in params['ffd_d']: ffd[sl] = frac_diff_ffd(raw['log_close'].to_numpy()[sl], params['ffd_d'][sym], cfg.ffd_threshold)
+            if sym in params['ffd_d']:
+                ffd[sl] = frac_diff_ffd(raw['log_close'].to_numpy()[sl], params['ffd_d'][sym], cfg.ffd_threshold)
         out['ffd'] = ffd.astype(np.float32)
     if cfg.hmm_states:
         X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}'); P = np.full((len(raw), cfg.hmm_states), np.nan)
@@ -349,13 +352,16 @@ def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFra
     return out
 
 # %% ../nbs/03_features.ipynb #e747de41
-WARMUP_WARN = 0.2   # warn when a used symbol's warm-up leaves more than this share of its training bars without features
+# warn when a used symbol's warm-up leaves more than this share of its training bars without features
+WARMUP_WARN = 0.2
 
 def _fit_symbol(p: dict, sym: str, lc, X, train, fit, seen, cfg: FeaturesConfig, seed: int) -> str:
-    "Fit `sym`'s FFD order and HMM into `p` from its training rows (`fit`: no filled bars; `seen`: all its bars until then); '' or why not."
+    "Fit `sym`'s FFD order and HMM into `p` from training rows (`fit`: unfilled; `seen`: all so far); '' or why not."
     if not len(seen): return 'absent from the training window (listed after it ends)'
     if np.ptp(lc[fit if len(fit) else seen]) == 0: return 'zero volatility: constant price, no labels'
-    if not len(fit): return f'no labelled bar in the training window ({len(seen)} bars: shorter than the volatility warm-up and horizon)'
+    if not len(fit):
+        return (f'no labelled bar in the training window ({len(seen)} bars: '
+                'shorter than the volatility warm-up and horizon)')
     try:
         if cfg.ffd: d, tab = min_ffd_d(lc[train], cfg.ffd_threshold, cfg.ffd_pvalue)
         hmm = fit_regime_hmm(X[fit], cfg.hmm_states, seed) if cfg.hmm_states else None
@@ -365,14 +371,16 @@ def _fit_symbol(p: dict, sym: str, lc, X, train, fit, seen, cfg: FeaturesConfig,
     return ''
 
 def _usability(der: pd.DataFrame, labels: pd.DataFrame, fit, why: dict, cols, p: dict, cfg) -> pd.DataFrame:
-    "Per symbol: used or why not, training bars, labelled training bars, share of training bars without complete features."
+    "Per symbol: used or why not, training bars, labelled training bars, share of them without complete features."
     syms = der['symbol'].to_numpy()
     labelled = labels[[c for c in labels.columns if c.startswith('label_')]].notna().any(axis=1).to_numpy()
     bad = ~np.isfinite(der[cols].to_numpy(float)).all(1)
     rows = []
     for sym, reason in why.items():
-        f = fit[syms[fit] == sym]; d = p['ffd_d'].get(sym)
-        rows.append({'symbol': sym, 'used': not reason, 'reason': reason, 'train_bars': len(f), 'labelled': int(labelled[f].sum()),
+        f = fit[syms[fit] == sym]
+        d = p['ffd_d'].get(sym)
+        rows.append({'symbol': sym, 'used': not reason, 'reason': reason, 'train_bars': len(f),
+                     'labelled': int(labelled[f].sum()),
                      'warmup_share': None if reason else round(float(bad[f].mean()), 4),
                      'ffd_width': len(ffd_weights(d, cfg.ffd_threshold)) if d is not None else None})
     return pd.DataFrame(rows).astype(object).replace({np.nan: None})   # JSON: null, not NaN
@@ -385,11 +393,14 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
     p: dict = {'ffd_d': {}, 'ffd_table': {}, 'hmm': {}}
     syms, lc = raw['symbol'].to_numpy(), raw['log_close'].to_numpy()
     X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}') if cfg.hmm_states else None
-    seen = raw['timestamp'].to_numpy() <= raw['timestamp'].to_numpy()[train].max() if len(train) else np.zeros(len(raw), bool)
-    why = {sym: _fit_symbol(p, sym, lc, X, train[syms[train] == sym], fit[syms[fit] == sym], np.flatnonzero(seen & (syms == sym)), cfg, seed)
+    seen = (raw['timestamp'].to_numpy() <= raw['timestamp'].to_numpy()[train].max() if len(train)
+            else np.zeros(len(raw), bool))
+    why = {sym: _fit_symbol(p, sym, lc, X, train[syms[train] == sym], fit[syms[fit] == sym],
+                            np.flatnonzero(seen & (syms == sym)), cfg, seed)
            for sym in pd.unique(syms)}
     used = [s for s, w in why.items() if not w]
-    if not used: raise DataError('no usable symbol in the training window: ' + '; '.join(f'{s}: {w}' for s, w in why.items()))
+    if not used:
+        raise DataError('no usable symbol in the training window: ' + '; '.join(f'{s}: {w}' for s, w in why.items()))
     all_fit, fit = fit, fit[np.isin(syms[fit], used)]
     der = _derived(raw, p, cfg)
     g = feature_groups(der); num = [c for c in g['numeric'] if not c.startswith('regime_')]
@@ -401,8 +412,10 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
     p['columns'] = p['selected'] + [c for c in g['numeric'] if c.startswith('regime_')] + g['known'] + g['categorical']
     use = _usability(der, labels, all_fit, why, [c for c in p['columns'] if c in g['numeric']], p, cfg)
     p['usability'] = use.to_dict('list')
-    p['warnings'] = [f'{r.symbol}: warm-up leaves {r.warmup_share:.0%} of its {r.train_bars} training bars without complete features'
-                     + (f' (FFD window {r.ffd_width:.0f} bars)' if 'ffd' in p['selected'] else '') for r in use[use.used].itertuples() if r.warmup_share > WARMUP_WARN]
+    p['warnings'] = [f'{r.symbol}: warm-up leaves {r.warmup_share:.0%} of its {r.train_bars} training bars'
+                     ' without complete features'
+                     + (f' (FFD window {r.ffd_width:.0f} bars)' if 'ffd' in p['selected'] else '')
+                     for r in use[use.used].itertuples() if r.warmup_share > WARMUP_WARN]
     for w in p['warnings']: get_logger().warning(w)
     return p
 

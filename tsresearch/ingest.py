@@ -14,7 +14,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .core import (ConfigError, DataError, Section, StudyConfig, Study, format_validation_error,
-                             sha256_file, sha256_bytes, code_hash, get_logger)
+                             sha256_file, sha256_bytes, code_hash, get_logger, NAME_PATTERN)
 from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_date_labels, session_grid
 
 # %% auto #0
@@ -122,7 +122,7 @@ def parse_timestamps(s: pd.Series, tz: str | None = None, fmt: str | None = None
 
 # %% ../nbs/01_ingest.ipynb #d7c4d706
 def _wall_clock(s: pd.Series, fmt: str | None = None) -> tuple[pd.Series, np.ndarray]:
-    "Timestamps as written (naive wall-clock time in their own offset or zone; NaT if unparseable), and which carry a zone."
+    "Timestamps as written (naive wall-clock time in their offset or zone; NaT if unparseable), and which carry a zone."
     if isinstance(s.dtype, pd.DatetimeTZDtype): return s.dt.tz_localize(None), np.ones(len(s), bool)
     if pd.api.types.is_datetime64_dtype(s.dtype): return s, np.zeros(len(s), bool)
     txt = s.astype('string').str.strip()
@@ -240,7 +240,7 @@ def validate_file(path, fmt=None, tz=None, timestamp_format=None, symbol=None, s
     return df, {'file': str(path), 'rows': len(df), **rep}
 
 # %% ../nbs/01_ingest.ipynb #8a4c529c
-DATASET_KEY = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*')   # as study names (core.StudyConfig.name)
+DATASET_KEY = re.compile(NAME_PATTERN)   # as study names (core.StudyConfig.name)
 
 class DatasetSpec(Section):
     path: str | None = None
@@ -445,7 +445,8 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
 
 # %% ../nbs/01_ingest.ipynb #1f31f4f1
 SPLIT_RATIOS = {'2': 2, '3': 3, '4': 4, '5': 5, '10': 10, '3/2': 3 / 2,            # k:1 splits, 3:2 ...
-                '1/2': 1 / 2, '1/3': 1 / 3, '1/4': 1 / 4, '1/5': 1 / 5, '1/10': 1 / 10, '2/3': 2 / 3}   # ... and reverse
+                '1/2': 1 / 2, '1/3': 1 / 3, '1/4': 1 / 4, '1/5': 1 / 5, '1/10': 1 / 10,   # ... and reverse
+                '2/3': 2 / 3}
 SUSPECT_COLS = ['symbol', 'timestamp', 'ratio', 'log_return', 'robust_sigmas', 'near_split']
 
 def _near_split(r: np.ndarray, tol: float) -> np.ndarray:
@@ -464,8 +465,9 @@ def suspect_moves(bars: pd.DataFrame, sigmas: float = 8.0, ratio_tol: float = 0.
         z = np.abs(r) / np.where(local > 0, local, np.nan)   # no spread (constant prices): ratios only
         near = _near_split(r, ratio_tol)
         hit = (near != '') | (z > sigmas)
-        out.append(pd.DataFrame({'symbol': sym, 'timestamp': b['timestamp'].to_numpy()[1:][hit], 'ratio': np.exp(r[hit]),
-                                 'log_return': r[hit], 'robust_sigmas': z[hit], 'near_split': near[hit]}))
+        out.append(pd.DataFrame({'symbol': sym, 'timestamp': b['timestamp'].to_numpy()[1:][hit],
+                                 'ratio': np.exp(r[hit]), 'log_return': r[hit], 'robust_sigmas': z[hit],
+                                 'near_split': near[hit]}))
     return pd.concat(out, ignore_index=True)[SUSPECT_COLS] if out else pd.DataFrame(columns=SUSPECT_COLS)
 
 # %% ../nbs/01_ingest.ipynb #7cdc6a8c
@@ -485,7 +487,8 @@ def _study_inputs(study: Study):
 # %% ../nbs/01_ingest.ipynb #75ddd022
 def _describe_move(m) -> str:
     "'2019-12-30 00:00:00+00:00: x0.506 (37 sigma, near 1/2)'"
-    return f"{m.timestamp}: x{m.ratio:.3f} ({m.robust_sigmas:.0f} sigma" + (f', near {m.near_split})' if m.near_split else ')')
+    near = f', near {m.near_split}' if m.near_split else ''
+    return f"{m.timestamp}: x{m.ratio:.3f} ({m.robust_sigmas:.0f} sigma{near})"
 
 def _with_suspects(stats: pd.DataFrame, moves: pd.DataFrame, examples: int = 5) -> pd.DataFrame:
     "`stats` with each symbol's count of suspect moves and the first `examples` of them, described."
@@ -505,7 +508,8 @@ def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     if bars.empty: return bars, rep, pd.DataFrame()
     moves = suspect_moves(bars)
     if len(moves):
-        get_logger().warning(f'dataset {name!r}: {len(moves)} suspect move(s), see the quality report (unadjusted split?)')
+        get_logger().warning(f'dataset {name!r}: {len(moves)} suspect move(s), '
+                             'see the quality report (unadjusted split?)')
     try: bars, stats = complete_grid(bars, spec.calendar, freq, d.fill_missing)
     except DataError as e:
         where = files[0][0] if len(files) == 1 else f'{spec.path or name} ({len(files)} files)'

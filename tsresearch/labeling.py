@@ -128,14 +128,14 @@ COARSE_SPACING = pd.Timedelta('20h')   # median bar spacing from which bars coun
 BARRIER_DEFAULTS = {'intraday': 2.0, 'daily': 1.0}   # pt_mult = sl_mult when unset
 
 def coarse_bars(timestamps, symbols=None) -> bool:
-    "True for daily or coarser bars: the median spacing of consecutive timestamps (within each symbol) is 20 hours or more."
+    "True for daily or coarser bars: median spacing of consecutive timestamps (per symbol) of 20 hours or more."
     t = pd.DatetimeIndex(timestamps).as_unit('ns').asi8
     gap = np.diff(t)
     if symbols is not None: gap = gap[np.asarray(symbols)[1:] == np.asarray(symbols)[:-1]]
     return bool(len(gap)) and np.median(gap) >= COARSE_SPACING.value
 
 def barrier_defaults(cfg: LabelsConfig, bars: pd.DataFrame) -> LabelsConfig:
-    "`cfg` with an unset `pt_mult`/`sl_mult` chosen by bar size (`BARRIER_DEFAULTS`); bars without timestamps count as intraday."
+    "`cfg` with unset `pt_mult`/`sl_mult` chosen by bar size (`BARRIER_DEFAULTS`); untimed bars count as intraday."
     unset = [k for k in ('pt_mult', 'sl_mult') if getattr(cfg, k) is None]
     if not unset: return cfg
     daily = 'timestamp' in bars and coarse_bars(bars['timestamp'], bars['symbol'])
@@ -201,9 +201,12 @@ def label_coverage(labels: pd.DataFrame, cfg: LabelsConfig) -> pd.DataFrame:
     lab = labels[[f'label_{h}' for h in cfg.horizons]].notna().any(axis=1).to_numpy()
     rows = []
     for sym in pd.unique(labels['symbol']):
-        m = (labels['symbol'] == sym).to_numpy(); vol = labels['vol'].to_numpy(float)[m]; vol = vol[np.isfinite(vol)]
+        m = (labels['symbol'] == sym).to_numpy()
+        vol = labels['vol'].to_numpy(float)[m]
+        vol = vol[np.isfinite(vol)]
         why = ('' if lab[m].any() else
-               f'shorter than the volatility warm-up ({m.sum()} bars, labels.vol_min_periods={cfg.vol_min_periods})' if not len(vol)
+               f'shorter than the volatility warm-up ({m.sum()} bars, '
+               f'labels.vol_min_periods={cfg.vol_min_periods})' if not len(vol)
                else 'zero volatility: no labels (the price never moves)' if vol.max() == 0
                else f'too short for the shortest horizon ({min(cfg.horizons)} bars) after the volatility warm-up')
         rows.append({'symbol': sym, 'bars': int(m.sum()), 'labelled': int(lab[m].sum()), 'reason': why})
@@ -213,7 +216,8 @@ def _require_labels(labels: pd.DataFrame, cfg: LabelsConfig) -> pd.DataFrame:
     "The labels, or a `DataError` giving each symbol's reason when no symbol has any."
     cov = label_coverage(labels, cfg)
     if not (cov['labelled'] > 0).any():
-        raise DataError('no symbol has a label: ' + '; '.join(f'{s}: {w}' for s, w in cov['reason'].items()), column='close')
+        reasons = '; '.join(f'{s}: {w}' for s, w in cov['reason'].items())
+        raise DataError('no symbol has a label: ' + reasons, column='close')
     return labels
 
 # %% ../nbs/02_labeling.ipynb #39239dc8
@@ -319,5 +323,5 @@ def label_study(study: Study) -> pd.DataFrame:
                             config_keys=keys, inputs={**inputs, 'seed': str(seed)})
         cfg = cfg.model_copy(update={'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult']})
         inputs = {**inputs, 'barrier_search': study.input_hash('labels', 'barrier_search')}
-    return study.cached('labels', lambda: _require_labels(triple_barrier_labels(bars, cfg), cfg), name='labels', config_keys=keys,
-                        inputs=inputs)
+    return study.cached('labels', lambda: _require_labels(triple_barrier_labels(bars, cfg), cfg), name='labels',
+                        config_keys=keys, inputs=inputs)

@@ -98,7 +98,8 @@ def _fake_labels(ts, symbols, horizons, rng):
     for h in horizons:
         lab[f'label_{h}'] = pd.array(rng.choice([-1, 0, 1], len(lab), p=[.35, .3, .35]), dtype='Int8')
         lab[f't1_{h}'] = lab.timestamp + pd.Timedelta(minutes=5 * h)
-        lab[f'weight_{h}'] = np.where(lab[f'label_{h}'] == 0, 0.2, 1.0)   # flat labels weigh little, as in `02_labeling`
+        # flat labels weigh little, as in `02_labeling`
+        lab[f'weight_{h}'] = np.where(lab[f'label_{h}'] == 0, 0.2, 1.0)
     return lab
 
 def _fake_predictions(lab, fold, model, horizons, rng, part='test', edge=0.5):
@@ -210,7 +211,8 @@ def trades_figure(trades: pd.DataFrame):
 
 def rolling_sharpe_figure(net: pd.Series, max_points: int, window: int | None = None):
     import plotly.graph_objects as go
-    window = window or rolling_window(net.index, len(net)); ann = math.sqrt(periods_per_year(net.index))
+    window = window or rolling_window(net.index, len(net))
+    ann = math.sqrt(periods_per_year(net.index))
     rs = (net.rolling(window).mean() / net.rolling(window).std() * ann).dropna()
     d = downsample(rs.to_frame('s'), max_points)
     return go.Figure(go.Scatter(x=d.index, y=d.s, line_width=1)).update_layout(
@@ -218,7 +220,7 @@ def rolling_sharpe_figure(net: pd.Series, max_points: int, window: int | None = 
 
 # %% ../nbs/40_reports.ipynb #10dac786
 def rolling_window(index, n: int) -> int:
-    "Bars in the tearsheet's rolling-Sharpe window: 63 sessions (a quarter) for daily and coarser bars, else max(20, n // 20)."
+    "Rolling-Sharpe window in bars: 63 sessions (a quarter) for daily and coarser bars, else max(20, n // 20)."
     ppy = periods_per_year(index)
     if ppy > 400: return max(20, n // 20)
     return max(2, min(round(ppy / 4), n // 2))
@@ -270,8 +272,9 @@ def _headline(bm: pd.DataFrame | None, model: str, horizon: int) -> str:
     if bm is None: return _na('no backtest metrics for this fold')
     r = bm[(bm.model == model) & (bm.horizon == horizon) & (bm.symbol == 'portfolio') & (bm.get('cost_mult', 1) == 1)]
     if not len(r): return _na('no backtest metrics for this model')
-    cols = [c for c in ('total_return', 'annual_return', 'sharpe', 'sharpe_close', 'delay_bars', 'sortino', 'max_drawdown', 'trades', 'win_rate',
-                        'profit_factor', 'exposure', 'active_bars', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'n_trials') if c in r]
+    cols = [c for c in ('total_return', 'annual_return', 'sharpe', 'sharpe_close', 'delay_bars', 'sortino',
+                        'max_drawdown', 'trades', 'win_rate', 'profit_factor', 'exposure', 'active_bars',
+                        'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'n_trials') if c in r]
     return r[cols].round(4).to_html(index=False, border=0)
 
 def tearsheet_html(art: dict, labels: pd.DataFrame | None, model: str, horizon: int, fold: int, max_points: int = 5000, study_name: str = '',
@@ -351,7 +354,8 @@ def study_table(study: Study, folds, labels=None) -> pd.DataFrame:
         art = fold_artifacts(study, k); cls = pd.DataFrame(_cls_rows(art, labels, k))
         bm = art['backtest_metrics']
         if bm is not None:
-            bm = bm[(bm.symbol == 'portfolio') & (bm.cost_mult == 1)].reindex(columns=['model', 'horizon'] + _BT).assign(fold=k)
+            bm = bm[(bm.symbol == 'portfolio') & (bm.cost_mult == 1)]
+            bm = bm.reindex(columns=['model', 'horizon'] + _BT).assign(fold=k)
             cls = cls.merge(bm, on=['fold', 'model', 'horizon'], how='outer') if len(cls) else bm
         out.append(cls)
     t = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
@@ -386,13 +390,18 @@ def best_models(table: pd.DataFrame, oos: pd.DataFrame | None = None) -> list[di
     "Per horizon, the candidate model with the highest walk-forward DSR (else mean DSR over folds, else accuracy) and its headline numbers."
     t = table[table.model.map(_candidate)]
     if not len(t): return []
-    m = t.groupby(['horizon', 'model'])[[c for c in ('dsr', 'sharpe', 'accuracy', 'majority', 'exposure', 'trades') if c in t]].mean().reset_index()
+    cols = [c for c in ('dsr', 'sharpe', 'accuracy', 'majority', 'exposure', 'trades') if c in t]
+    m = t.groupby(['horizon', 'model'])[cols].mean().reset_index()
     basis = 'folds'
     if oos is not None and len(oos) and oos.dsr.notna().any():
-        o = oos[oos.model.map(_candidate)].reindex(columns=['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs', 'exposure', 'active_bars', 'trades'])
-        m = m.drop(columns=['dsr', 'sharpe', 'exposure', 'trades'], errors='ignore').merge(o, on=['model', 'horizon'], how='outer'); basis = 'walk-forward'
+        oos_cols = ['model', 'horizon', 'sharpe', 'psr', 'dsr', 'dsr_xs', 'exposure', 'active_bars', 'trades']
+        o = oos[oos.model.map(_candidate)].reindex(columns=oos_cols)
+        m = m.drop(columns=['dsr', 'sharpe', 'exposure', 'trades'], errors='ignore')
+        m = m.merge(o, on=['model', 'horizon'], how='outer')
+        basis = 'walk-forward'
     if basis == 'walk-forward':
-        m = m[m.dsr.notna()]   # a strategy without a DSR (too little activity) is never "best"; its horizon may have none
+        # a strategy without a DSR (too little activity) is never "best"; its horizon may have none
+        m = m[m.dsr.notna()]
     key = 'dsr' if m.dsr.notna().any() else 'accuracy'
     best = m.sort_values(key, ascending=False, na_position='last').groupby('horizon').head(1).sort_values('horizon')
     return [{k: (None if pd.isna(v) else (int(v) if k == 'horizon' else v)) for k, v in r.items()} | {'by': key, 'basis': basis} for r in best.to_dict('records')]
@@ -415,7 +424,8 @@ def permuted_audit(metrics: dict, z_max: float = 3.0) -> dict:
     cols = ['fold', 'model', 'horizon', 'permutations', 'n', 'weighted_accuracy', 'chance', 'gap', 'se', 'z']
     rows = t[cols].to_dict('records')
     bad = int((~t.ok).sum())
-    detail = (f'{bad} of {len(t)} permuted-label runs beat chance on weighted accuracy by more than {z_max} standard errors'
+    detail = (f'{bad} of {len(t)} permuted-label runs beat chance on weighted accuracy '
+              f'by more than {z_max} standard errors'
               if bad
               else f'all {len(t)} permuted-label runs at chance on weighted accuracy within {z_max} standard errors')
     return {'status': 'fail' if bad else 'pass', 'rows': rows, 'detail': detail}
@@ -431,7 +441,7 @@ def splits_audit(folds, labels, cfg=None) -> dict:
     return {'status': 'pass', 'detail': f'{len(folds)} folds: no training or validation label interval reaches into a test window'}
 
 def placebo_audit(runs_dir, dsr_max: float = 0.95, study_name: str | None = None) -> dict:
-    "Check (c): the best DSR in the summary.json of each `placebo*` study and of this study's twin must be insignificant."
+    "Check (c): the best DSR of each `placebo*` study and of this study's twin (summary.json) must be insignificant."
     twin = [Path(runs_dir) / f'{study_name}_placebo' / 'reports' / 'summary.json'] if study_name else []
     found = sorted({*Path(runs_dir).glob('placebo*/reports/summary.json'), *(p for p in twin if p.exists())})
     if not found:
@@ -514,8 +524,8 @@ def summary_record(study: Study, table: pd.DataFrame, pbo, oos: pd.DataFrame | N
     return {'study': study.config.name, 'created': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'folds': sorted(table.fold.dropna().unique().tolist()) if len(table) else [],
             'best': best_models(table, oos) if len(table) else [], 'pbo': pbo}
 
-_OOS = ['model', 'horizon', 'sharpe', 'exposure', 'active_bars', 'trades', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'sr0', 'sr0_xs',
-        'n_trials', 'n_obs']
+_OOS = ['model', 'horizon', 'sharpe', 'exposure', 'active_bars', 'trades', 'never_traded', 'too_few', 'psr', 'dsr',
+        'dsr_xs', 'sr0', 'sr0_xs', 'n_trials', 'n_obs']
 
 def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str:
     "The walk-forward record table, best DSR first, with how the deflation was done (and `benchmark_record`'s columns)."
@@ -530,8 +540,10 @@ def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str
             f'<p>N = {int(o.n_trials.iloc[0])} trials over T = {int(o.n_obs.iloc[0]):,} bars. A strategy is significant when its DSR is at least 0.95: '
             'its Sharpe ratio clears <code>sr0</code>, the annualised Sharpe ratio the best of N unskilled trials reaches by luck '
             '(null variance of the Sharpe estimator); <code>dsr_xs</code>/<code>sr0_xs</code> use the variance across the trials instead (Bailey and López de Prado 2014), '
-            'which also counts real differences between trials as luck and is stricter. <code>exposure</code> (share of bars in the market), '
-            '<code>active_bars</code> and <code>trades</code> say how much a strategy did; <code>too_few</code> rows (too few active bars or trades '
+            'which also counts real differences between trials as luck and is stricter. '
+            '<code>exposure</code> (share of bars in the market), '
+            '<code>active_bars</code> and <code>trades</code> say how much a strategy did; '
+            '<code>too_few</code> rows (too few active bars or trades '
             'for the normal approximation) get no PSR or DSR and cannot be best. '
             '<code>excess_sharpe</code>: annualised Sharpe ratio of the strategy\'s returns minus buy-and-hold\'s '
             'over the same bars (last row: buy-and-hold itself, no trial).</p>'
@@ -581,7 +593,8 @@ def benchmark_record(matrix: pd.DataFrame, bench: pd.Series | None) -> pd.DataFr
 def verdict(oos: pd.DataFrame | None, pbo, dsr_min: float = 0.95) -> str:
     "One sentence: has a model x horizon a significant walk-forward edge after costs (DSR >= `dsr_min`)? And the PBO."
     tail = f'; PBO {pbo:.2f}' if isinstance(pbo, (int, float)) else ''
-    if oos is None or not len(oos): return f'no verdict: the walk-forward record needs the backtests of two or more folds{tail}'
+    if oos is None or not len(oos):
+        return f'no verdict: the walk-forward record needs the backtests of two or more folds{tail}'
     o = oos[oos.model.map(_candidate)].dropna(subset=['dsr'])
     if not len(o): return f'no model x horizon has a walk-forward DSR: none of them traded{tail}'
     best = o.sort_values('dsr', ascending=False).iloc[0]
@@ -609,7 +622,7 @@ def best_equity_figure(matrix: pd.DataFrame, bench: pd.Series | None, best: list
                              yaxis_title='equity', height=380, margin=dict(t=50, b=30))
 
 def weighted_accuracy_rows(preds: pd.DataFrame | None, labels: pd.DataFrame | None) -> pd.DataFrame:
-    "Per fold, model and horizon: weighted accuracy of the test predictions and its chance (`15_train.weighted_scores`)."
+    "Per fold, model and horizon: weighted accuracy of test predictions and its chance (`15_train.weighted_scores`)."
     from tsresearch.train import frame_scores
     cols = ['fold', 'model', 'horizon', 'weighted_accuracy', 'chance']
     if preds is None or labels is None or not len(preds): return pd.DataFrame(columns=cols)
@@ -662,7 +675,8 @@ def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict
            f'<p>{html.escape(study.config.description)}</p>',
            '<p><a href="#audit">leakage audit</a> · <a href="#runs">notebooks</a> · <a href="#tearsheets">tearsheets</a></p>',
            '<h2>Best model per horizon</h2>' + (pd.DataFrame(best).round(4).astype(object).fillna('').to_html(index=False, border=0) if best else '<p class="na">no results</p>'),
-           '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>' + _WACC_NOTE
+           '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>'
+           + _WACC_NOTE
            + (summarise(table).to_html(border=0) if len(table) else '<p class="na">no results</p>'),
            oos_html(oos, brec),
            '<h2>Against buy-and-hold</h2>'
@@ -689,7 +703,8 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     else: why = None
     audit = {'permuted': permuted_audit(permuted_metrics(study, folds)),
              'splits': splits_audit(splits, labels, study.config.splits),
-             'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir), study_name=study.config.name)}
+             'placebo': placebo_audit(study.config.resolve(study.config.runtime.runs_dir),
+                                      study_name=study.config.name)}
     if why: audit['splits']['detail'] = f'splits unavailable: {why}'
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')
     runs = runs if runs is not None else found_runs(report_dir(study))

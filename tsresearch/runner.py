@@ -365,7 +365,7 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
 
 def _finish(run: StudyRun, results):
     """The walk-forward record over the study's current folds (stored returns only: nothing trains here), then the
-    summary; the stage index if that fails."""
+    summary (or, if that fails, the stage index)."""
     study, cfg = run.study, run.study.config
     if any(r['stage'] == '30_backtest' and r['ok'] for r in results):
         try:

@@ -259,7 +259,8 @@ def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig 
                 for part in ('train', 'val'): _check_embargo(f, lay, part, at_test, False, E, 'test')
                 for a, _ in vw: _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(a))), False, E, 'validation')
         elif E:
-            for _, b in reach: _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(b), 'right')), True, E, 'test')
+            for _, b in reach:
+                _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(b), 'right')), True, E, 'test')
 
 # %% ../nbs/04_splits.ipynb #71afb965
 def fold_frame(labels: pd.DataFrame, fold: Fold, parts=('train', 'val', 'test')) -> pd.DataFrame:

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .core import ConfigError, Study, code_hash, select_device, get_logger
-from .models.base import ModelSpec, Prediction, get_model, load_models, classification_metrics, fit_temperature, prediction_frame, _softmax
+from .models.base import (ModelSpec, Prediction, get_model, load_models, classification_metrics, fit_temperature,
+                                    prediction_frame, _softmax, _log_loss)
 
 # %% auto #0
 __all__ = ['evaluate_prediction', 'fit_fold_model', 'model_module', 'train_study', 'metrics_table', 'synthetic_truth',
@@ -86,11 +87,13 @@ def model_module(name: str):
     own = sys.modules.get(cls.__module__)
     if getattr(own, '__file__', None): return own
     defining = [m for k, m in sorted(sys.modules.items())
-                if k.startswith('tsresearch.models.') and getattr(getattr(m, cls.__name__, None), '__module__', None) == k]
+                if k.startswith('tsresearch.models.')
+                and getattr(getattr(m, cls.__name__, None), '__module__', None) == k]
     return defining[0] if defining else None
 
 def _stage_inputs(study: Study, fold: int, name: str) -> dict:
-    "Hashes of what model `name` on a fold depends on: fold features, folds, labels; code of windows, training, base, its module."
+    """Hashes of what model `name` on a fold depends on: fold features, folds, labels,
+    and the code of windows, training, base and its module."""
     import tsresearch.windows, tsresearch.train, tsresearch.models.base
     own = model_module(name)
     mods = [tsresearch.windows, tsresearch.train, tsresearch.models.base] + ([own] if own is not None else [])
@@ -178,7 +181,8 @@ def majority_accuracy(y_train: np.ndarray, y_test: np.ndarray) -> float:
 
 # %% ../nbs/15_train.ipynb #2d909080
 def weighted_scores(proba: np.ndarray, y: np.ndarray, w: np.ndarray, prior=None, horizon: int = 1) -> dict:
-    "Weighted accuracy of probabilities [N, 3] against classes y (weights w), beside chance, the prior's and log losses."
+    """Weighted accuracy of probabilities [N, 3] against classes y (weights w),
+    beside chance, the prior's and log losses."""
     ok = (np.asarray(y) >= 0) & (np.asarray(w) > 0)
     proba, y, w = np.asarray(proba, float)[ok], np.asarray(y)[ok], np.asarray(w, float)[ok]
     n, total = len(y), w.sum()
@@ -193,18 +197,16 @@ def weighted_scores(proba: np.ndarray, y: np.ndarray, w: np.ndarray, prior=None,
     prior = (prior + 1e-3) / (1 + 3e-3)   # no class impossible: the prior's log loss stays finite
     return dict(n=n, weighted_accuracy=accuracy, chance=chance, prior_accuracy=float(share[prior.argmax()]),
                 gap=accuracy - chance, se=math.sqrt(max(horizon, 1) * max(var, 0.0)),
-                weighted_log_loss=_weighted_log_loss(proba, y, w),
-                prior_log_loss=_weighted_log_loss(np.tile(prior, (n, 1)), y, w))
-
-def _weighted_log_loss(proba, y, w) -> float:
-    return float(-np.average(np.log(np.clip(proba[np.arange(len(y)), y], 1e-12, 1)), weights=w))
+                weighted_log_loss=_log_loss(proba, y, w),
+                prior_log_loss=_log_loss(np.tile(prior, (n, 1)), y, w))
 
 _SCORE_KEYS = ('weighted_accuracy', 'chance', 'prior_accuracy', 'gap', 'se', 'weighted_log_loss', 'prior_log_loss')
 
 
 # %% ../nbs/15_train.ipynb #ec4faed9
 def frame_scores(pred: pd.DataFrame, labels: pd.DataFrame, horizon: int, prior=None) -> dict:
-    "`weighted_scores` of the test rows of a prediction frame at `horizon`, against the labels frame's label and weight."
+    """`weighted_scores` of the test rows of a prediction frame at `horizon`,
+    against the labels frame's label and weight."""
     p = pred[(pred.part == 'test') & (pred.horizon == horizon)]
     p = p.merge(labels[['symbol', 'timestamp', f'label_{horizon}', f'weight_{horizon}']], on=['symbol', 'timestamp'])
     p = p[p[f'label_{horizon}'].notna()]
@@ -219,12 +221,15 @@ def audit_study(study: Study, fold: int, name: str = 'lightgbm') -> dict:
     "Train `name` on `report.audit_permutations` label permutations (or load them); each twin's `weighted_scores`."
     from tsresearch.windows import window_study
     from tsresearch.labeling import label_study
-    load_models(); cfg = study.config; n_perm = cfg.report.audit_permutations
+    load_models()
+    cfg = study.config
+    n_perm = cfg.report.audit_permutations
     inputs, keys = _stage_inputs(study, fold, name), ('models', 'labels', 'runtime')
     met = study.load_current('models', f'{name}_permuted_metrics', fold, keys, inputs)
     if met is not None and met.get('permutations') == n_perm: return met
     dm, labels = window_study(study, fold), label_study(study)
-    device, seed, hs = select_device(cfg.runtime.device, cfg.runtime.threads).type, cfg.runtime.seed, cfg.labels.horizons
+    device = select_device(cfg.runtime.device, cfg.runtime.threads).type
+    seed, hs = cfg.runtime.seed, cfg.labels.horizons
     frame = labels[['symbol', 'timestamp']]
     runs = [fit_fold_model(name, permuted_windows(dm, seed + i), frame, fold, cfg.models, hs, None, device, seed + i)
             for i in range(n_perm)]
@@ -251,7 +256,8 @@ def audit_table(met: dict, z_max: float = 3.0) -> pd.DataFrame:
         spread = t.gap.var(ddof=1) / k if k > 1 else 0.0    # the twins' own scatter: one permutation is noisy too
         se = math.sqrt((t.se ** 2).mean() + spread)
         z = t.gap.mean() / se if se > 0 else (math.inf if t.gap.mean() > 0 else 0.0)
-        rows.append(dict(horizon=int(h), permutations=k, n=int(t.n.iloc[0]), **t[list(_SCORE_KEYS[:3])].mean().to_dict(),
+        rows.append(dict(horizon=int(h), permutations=k, n=int(t.n.iloc[0]),
+                         **t[list(_SCORE_KEYS[:3])].mean().to_dict(),
                          gap=t.gap.mean(), se=se, z=z, weighted_log_loss=t.weighted_log_loss.mean(),
                          prior_log_loss=t.prior_log_loss.mean(), ok=bool(z <= z_max)))
     return pd.DataFrame(rows)

@@ -67,7 +67,8 @@ def training_decay(labels: pd.DataFrame, rows, horizons, last: float) -> np.ndar
     if not -1 < last <= 1: raise ConfigError(f'labels.weight_decay: must lie in (-1, 1], got {last}')
     order = np.argsort(_ns(labels['timestamp'])[rows], kind='stable')
     for j, h in enumerate(horizons):
-        if f'uniq_{h}' not in labels: raise DataError(f'labels have no uniq_{h} column for the time decay', column=f'uniq_{h}')
+        if f'uniq_{h}' not in labels:
+            raise DataError(f'labels have no uniq_{h} column for the time decay', column=f'uniq_{h}')
         out[order, j] = time_decay(labels[f'uniq_{h}'].to_numpy(np.float64)[rows][order], last)
     return out
 
@@ -85,8 +86,8 @@ def _stored(matrix: pd.DataFrame, cols, dtype) -> np.ndarray:
 class WindowSet:
     "One fold's feature matrix as contiguous arrays plus its anchor rows per part; batches by index arithmetic."
     def __init__(self, matrix: pd.DataFrame, labels: pd.DataFrame, log_close, parts, lookback: int = 128,
-                 horizons=None, exclude_filled: bool = True, max_train_windows: int | None = None, dtype: str = 'float32',
-                 weight_decay: float = 1.0):
+                 horizons=None, exclude_filled: bool = True, max_train_windows: int | None = None,
+                 dtype: str = 'float32', weight_decay: float = 1.0):
         if len(matrix) != len(labels) or not (matrix['symbol'].to_numpy() == labels['symbol'].to_numpy()).all() \
                 or not (_ns(matrix['timestamp']) == _ns(labels['timestamp'])).all():
             raise DataError('the fold matrix and the labels frame must hold the same rows in the same order (symbol, timestamp)')

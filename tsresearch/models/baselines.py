@@ -71,7 +71,8 @@ class LastLabelModel(MajorityModel):
     "Class of the latest label resolved at the anchor (`last_y`) with probability `confidence`; the prior where there is none."
     params_schema = {**MajorityModel.params_schema, 'confidence': 0.8}   # probability given to the last label's class
     def _logits(self, a) -> np.ndarray:
-        c = float({**self.params_schema, **self.spec.params}['confidence']); last = a['last_y']
+        c = float({**self.params_schema, **self.spec.params}['confidence'])
+        last = a['last_y']
         p = np.broadcast_to(self.prior, (len(last), *self.prior.shape)).copy()
         hot = np.eye(3)[np.clip(last, 0, 2)] * c + (1 - np.eye(3)[np.clip(last, 0, 2)]) * (1 - c) / 2
         p = np.where((last >= 0)[..., None], hot, p)
@@ -206,8 +207,10 @@ class LSTMEncoder(nn.Module):
     "batch -> final hidden state [B, hidden] of an LSTM over x (+ past known covariates)."
     def __init__(self, spec: ModelSpec):
         super().__init__()
-        p = {**LSTM_DEFAULTS, **spec.params}; self.use_known = bool(p['use_known']) and spec.n_known > 0
-        layers = int(p['layers']); self.out_dim = spec.hidden
+        p = {**LSTM_DEFAULTS, **spec.params}
+        self.use_known = bool(p['use_known']) and spec.n_known > 0
+        layers = int(p['layers'])
+        self.out_dim = spec.hidden
         self.lstm = nn.LSTM(spec.n_features + (spec.n_known if self.use_known else 0), spec.hidden, num_layers=layers,
                             batch_first=True, dropout=spec.dropout if layers > 1 else 0.0)
     def forward(self, b):

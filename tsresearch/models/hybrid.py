@@ -25,7 +25,7 @@ class HybridEncoder(nn.Module):
         super().__init__()
         p, d = {**HYBRID_DEFAULTS, **spec.params}, spec.hidden
         self.out_dim, self.L, self.K = d, spec.lookback, spec.n_known
-        layers = int(p['layers']); heads = int(p['heads'])
+        layers, heads = int(p['layers']), int(p['heads'])
         if heads < 1 or d % heads: raise ConfigError(f'models.params.hybrid.heads: {heads} attention heads do not divide models.hidden = {d}')
         self.lstm = nn.LSTM(spec.n_features, d, num_layers=layers, batch_first=True, dropout=spec.dropout if layers > 1 else 0.0)
         if self.K:

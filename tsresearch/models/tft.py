@@ -72,7 +72,8 @@ class TFTEncoder(nn.Module):
     def __init__(self, spec: ModelSpec):
         super().__init__()
         from pytorch_forecasting import TemporalFusionTransformer
-        p = check_params('tft', spec.params, TFT_DEFAULTS); self.d = int(p['step_dim'] or spec.hidden)
+        p = check_params('tft', spec.params, TFT_DEFAULTS)
+        self.d = int(p['step_dim'] or spec.hidden)
         self.L, self.Hm, self.n_symbols = spec.lookback, spec.max_horizon, int(p['n_symbols'])
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
