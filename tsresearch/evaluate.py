@@ -196,4 +196,5 @@ def prediction_correlation(preds: pd.DataFrame, horizon: int, part: str = 'test'
     score = score.pivot_table(index=['fold'] + KEY_COLUMNS, columns='model', values='score', sort=False)
     score = score[list(dict.fromkeys(p.model))].dropna()
     score = score - score.groupby(level='fold').transform('mean')
+    score.loc[:, score.abs().max() < 1e-12] = np.nan   # constant within every fold, up to rounding: no correlation
     return score.corr(method=method)
