@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 
 from .core import ConfigError, Study, code_hash, get_logger
-from .models.base import classification_metrics, get_model, load_models
+from .evaluate import (KEY_COLUMNS, PROBA_COLUMNS, class_index, classification_metrics, labelled_rows,
+                                 log_loss, prediction_rows, quantile_columns)
+from .models.base import get_model, load_models
 
 # %% auto #0
-__all__ = ['PROBA', 'KEYS', 'ENSEMBLES', 'ensemble_members', 'quantile_columns', 'member_arrays', 'skill_weights',
-           'stack_features', 'fit_stacker', 'stacker_proba', 'prior_shift', 'ensemble_fold_horizon',
-           'ensemble_predictions', 'ensemble_study', 'evaluate_predictions', 'prediction_correlation',
-           'correlation_heatmap']
+__all__ = ['ENSEMBLES', 'ensemble_members', 'member_arrays', 'skill_weights', 'stack_features', 'fit_stacker', 'stacker_proba',
+           'prior_shift', 'ensemble_fold_horizon', 'ensemble_predictions', 'ensemble_study', 'evaluate_predictions']
 
 # %% ../nbs/20_ensemble.ipynb #36816770
 def ensemble_members(trained, chosen=None) -> list[str]:
@@ -30,29 +30,22 @@ def ensemble_members(trained, chosen=None) -> list[str]:
     return out
 
 # %% ../nbs/20_ensemble.ipynb #7079ea42
-PROBA = ['p_short', 'p_flat', 'p_long']
-KEYS = ['symbol', 'timestamp']
-
-def quantile_columns(preds: pd.DataFrame) -> list[str]:
-    return [c for c in preds.columns if c.startswith('q_')]
-
 def member_arrays(preds: pd.DataFrame, models, horizon: int, part: str):
-    "Keys (symbol, timestamp), P [N, M, 3] and Q [N, M, K] of `models` at `horizon` on `part`: rows every member predicts."
+    "Keys (symbol, timestamp), P [N, M, 3] and Q [N, M, K] of `models` at `horizon` on `part`, rows all predict."
     qc, models = quantile_columns(preds), list(models)
     sub = preds[(preds.horizon == horizon) & (preds.part == part) & preds.model.isin(models)]
-    wide = sub.set_index(KEYS + ['model'])[PROBA + qc].unstack('model').dropna().sort_index()
-    P = np.stack([wide[c][models].to_numpy(float) for c in PROBA], -1)
+    wide = sub.set_index(KEY_COLUMNS + ['model'])[PROBA_COLUMNS + qc].unstack('model').dropna().sort_index()
+    P = np.stack([wide[c][models].to_numpy(float) for c in PROBA_COLUMNS], -1)
     Q = np.stack([wide[c][models].to_numpy(float) for c in qc], -1) if qc else np.zeros((len(wide), len(models), 0))
     return wide.index.to_frame(index=False), P, Q
 
 # %% ../nbs/20_ensemble.ipynb #605df154
-from .models.base import _log_loss   # weighted log loss, shared with the model metrics
-
 def skill_weights(P: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    "Member weights [M] from validation probabilities P [N, M, 3] and classes y: log-loss skill over the class frequencies, normalised."
+    """Member weights [M] from validation probabilities P [N, M, 3] and classes y:
+    log-loss skill over the class frequencies, normalised."""
     freq = np.bincount(y, weights=w, minlength=3) / (len(y) if w is None else w.sum())
-    clim = _log_loss(np.tile(freq, (len(y), 1)), y, w)
-    skill = np.array([max(clim - _log_loss(P[:, m], y, w), 0.0) for m in range(P.shape[1])])
+    clim = log_loss(np.tile(freq, (len(y), 1)), y, w)
+    skill = np.array([max(clim - log_loss(P[:, m], y, w), 0.0) for m in range(P.shape[1])])
     return skill / skill.sum() if skill.sum() > 0 else np.full(P.shape[1], 1 / P.shape[1])
 
 # %% ../nbs/20_ensemble.ipynb #153cf610
@@ -61,7 +54,8 @@ def stack_features(P: np.ndarray) -> np.ndarray:
     L = np.log(np.clip(P, 1e-6, 1))
     return np.concatenate([L[..., 0] - L[..., 1], L[..., 2] - L[..., 1]], axis=1)
 
-def fit_stacker(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, method: str = 'logistic', C: float = 1.0, seed: int = 0):
+def fit_stacker(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, method: str = 'logistic', C: float = 1.0,
+                seed: int = 0):
     "Fit the meta-learner on validation features X and classes y (0/1/2) with sample weights w."
     w = np.ones(len(y)) if w is None else np.asarray(w, float) / np.mean(w)
     if method == 'logistic':
@@ -69,14 +63,16 @@ def fit_stacker(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, metho
         clf = LogisticRegression(C=C, max_iter=2000)
     elif method == 'lightgbm':
         from lightgbm import LGBMClassifier
-        clf = LGBMClassifier(n_estimators=100, learning_rate=0.05, num_leaves=7, min_child_samples=20, reg_lambda=1.0 / C,
-                             subsample=0.8, subsample_freq=1, random_state=seed, n_jobs=1, verbose=-1)
+        clf = LGBMClassifier(n_estimators=100, learning_rate=0.05, num_leaves=7, min_child_samples=20,
+                             reg_lambda=1.0 / C, subsample=0.8, subsample_freq=1, random_state=seed, n_jobs=1,
+                             verbose=-1)
     else: raise ConfigError(f'ensemble.method: unknown meta-learner {method!r}')
     return clf.fit(X, y, sample_weight=w)
 
 def stacker_proba(clf, X: np.ndarray) -> np.ndarray:
     "[N, 3] probabilities of the meta-learner, columns short, flat, long."
-    out = np.zeros((len(X), 3)); out[:, clf.classes_] = clf.predict_proba(X)
+    out = np.zeros((len(X), 3))
+    out[:, clf.classes_] = clf.predict_proba(X)
     return out
 
 # %% ../nbs/20_ensemble.ipynb #8f8094d5
@@ -91,20 +87,16 @@ def prior_shift(proba: np.ndarray, learned_prior, target_prior, shrink: float = 
 # %% ../nbs/20_ensemble.ipynb #785db877
 def _val_xy(labels: pd.DataFrame, keys: pd.DataFrame, horizon: int):
     "Classes (0/1/2), sample weights and a mask of the labelled validation rows."
-    lab = keys.merge(labels[KEYS + [f'label_{horizon}', f'weight_{horizon}']], on=KEYS, how='left')
+    lab = keys.merge(labels[KEY_COLUMNS + [f'label_{horizon}', f'weight_{horizon}']], on=KEY_COLUMNS, how='left')
     ok = lab[f'label_{horizon}'].notna().to_numpy()
     y = lab[f'label_{horizon}'].to_numpy(dtype=float, na_value=np.nan)
     w = lab[f'weight_{horizon}'].to_numpy(dtype=float, na_value=np.nan)
     w = np.where(np.isfinite(w) & (w > 0), w, 1.0)
     return np.nan_to_num(y[ok]).astype(int) + 1, w[ok], ok
 
-def _tidy(keys, fold, model, horizon, P, Q, qcols, part) -> pd.DataFrame:
-    d = {'symbol': keys['symbol'].to_numpy(), 'timestamp': keys['timestamp'].to_numpy(), 'fold': np.int16(fold), 'model': model,
-         'horizon': np.int16(horizon), 'p_short': P[:, 0], 'p_flat': P[:, 1], 'p_long': P[:, 2]}
-    d |= {c: Q[:, i] for i, c in enumerate(qcols)}
-    out = pd.DataFrame(d).assign(part=part)
-    out['timestamp'] = pd.to_datetime(out['timestamp'], utc=True)
-    return out
+def _quantiles(columns: list[str], Q: np.ndarray) -> dict:
+    "Quantile columns of an ensemble's rows from its quantiles [N, K]."
+    return {c: Q[:, i] for i, c in enumerate(columns)}
 
 # %% ../nbs/20_ensemble.ipynb #c696798b
 def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fold: int, horizon: int,
@@ -116,12 +108,14 @@ def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fol
     kt, Pt, Qt = member_arrays(sub, models, horizon, 'test')
     y, w, ok = _val_xy(labels, kv, horizon)
     wts = skill_weights(Pv[ok], y, w) if ok.sum() else np.full(len(models), 1 / len(models))
-    info = {'fold': fold, 'horizon': horizon, 'n_val': int(ok.sum()), 'weights': dict(zip(models, wts.round(6).tolist())), 'stacker': None}
+    weights = dict(zip(models, wts.round(6).tolist()))
+    info = {'fold': fold, 'horizon': horizon, 'n_val': int(ok.sum()), 'weights': weights, 'stacker': None}
     out = []
     for part, k, P, Q in (('val', kv, Pv, Qv), ('test', kt, Pt, Qt)):
         if not len(k): continue
-        out.append(_tidy(k, fold, 'average', horizon, P.mean(1), Q.mean(1), qc, part))
-        out.append(_tidy(k, fold, 'val_weighted', horizon, np.einsum('nmc,m->nc', P, wts), np.einsum('nmk,m->nk', Q, wts), qc, part))
+        out.append(prediction_rows(k, fold, 'average', horizon, P.mean(1), _quantiles(qc, Q.mean(1)), part))
+        P_w, Q_w = np.einsum('nmc,m->nc', P, wts), np.einsum('nmk,m->nk', Q, wts)
+        out.append(prediction_rows(k, fold, 'val_weighted', horizon, P_w, _quantiles(qc, Q_w), part))
     if len(kt):
         if ok.sum() >= min_rows and len(np.unique(y)) == 3:
             clf = fit_stacker(stack_features(Pv[ok]), y, w, method, C, seed)
@@ -134,17 +128,19 @@ def ensemble_fold_horizon(preds: pd.DataFrame, labels: pd.DataFrame, models, fol
             get_logger().warning(f'ensemble: fold {fold}, horizon {horizon}: {ok.sum()} labelled validation rows '
                                  f'({len(np.unique(y))} classes); stack falls back to the average')
             Ps = Pt.mean(1)
-        out.append(_tidy(kt, fold, 'stack', horizon, Ps, Qt.mean(1), qc, 'test'))
+        out.append(prediction_rows(kt, fold, 'stack', horizon, Ps, _quantiles(qc, Qt.mean(1)), 'test'))
     return out, info
 
-def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None, method: str = 'logistic', C: float = 1.0,
-                         seed: int = 0, min_rows: int = 30, return_info: bool = False, prior_shrink: float = 1.0):
-    "`stack`, `average` and `val_weighted` in the tidy prediction format, per fold and horizon of the base predictions `preds`."
+def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None, method: str = 'logistic',
+                         C: float = 1.0, seed: int = 0, min_rows: int = 30, return_info: bool = False,
+                         prior_shrink: float = 1.0):
+    "`stack`, `average` and `val_weighted` in the tidy format, per fold and horizon of the base predictions `preds`."
     models = list(models) if models is not None else list(dict.fromkeys(preds.model))
     frames, infos = [], []
     for (k, h) in preds[['fold', 'horizon']].drop_duplicates().sort_values(['fold', 'horizon']).itertuples(index=False):
         f, i = ensemble_fold_horizon(preds, labels, models, int(k), int(h), method, C, seed, min_rows, prior_shrink)
-        frames += f; infos.append(i)
+        frames += f
+        infos.append(i)
     out = pd.concat(frames, ignore_index=True)[list(preds.columns)].astype(preds.dtypes.to_dict())
     return (out, infos) if return_info else out
 
@@ -173,10 +169,10 @@ def evaluate_predictions(preds: pd.DataFrame, labels: pd.DataFrame, part: str = 
     "Per fold, horizon and model: n, accuracy, F1, log loss, Brier, ECE on the labelled rows every model predicts."
     rows = []
     for (k, h), g in preds[preds.part == part].groupby(['fold', 'horizon']):
-        g = g.merge(labels[KEYS + [f'label_{h}']], on=KEYS).dropna(subset=[f'label_{h}'])
-        common = g.groupby(KEYS).model.transform('size') == g.model.nunique()
+        g = labelled_rows(g, labels, h)
+        common = g.groupby(KEY_COLUMNS).model.transform('size') == g.model.nunique()
         for m, gm in g[common].groupby('model', sort=False):
-            r = classification_metrics(gm[PROBA].to_numpy(float), gm[f'label_{h}'].astype(int).to_numpy() + 1)
+            r = classification_metrics(gm[PROBA_COLUMNS].to_numpy(float), class_index(gm[f'label_{h}']))
             rows.append(dict(fold=int(k), horizon=int(h), model=m, kind='ensemble' if m in ENSEMBLES else 'base',
                              **{c: r[c] for c in ('n', 'accuracy', 'f1_macro', 'log_loss', 'brier', 'ece')}))
     t = pd.DataFrame(rows)
@@ -184,18 +180,3 @@ def evaluate_predictions(preds: pd.DataFrame, labels: pd.DataFrame, part: str = 
         best = t[t.kind == 'base'].sort_values('log_loss').groupby(['fold', 'horizon']).model.first()
         t['best_base'] = [best.get((k, h)) == m for k, h, m in t[['fold', 'horizon', 'model']].itertuples(index=False)]
     return t
-
-# %% ../nbs/20_ensemble.ipynb #43826235
-def prediction_correlation(preds: pd.DataFrame, horizon: int, part: str = 'test', method: str = 'pearson') -> pd.DataFrame:
-    "Model x model correlation of p_long - p_short at `horizon` on `part` rows (centred within each fold, folds pooled)."
-    p = preds[(preds.horizon == horizon) & (preds.part == part)]
-    score = p.assign(score=p.p_long - p.p_short).pivot_table(index=['fold'] + KEYS, columns='model', values='score', sort=False)
-    score = score[list(dict.fromkeys(p.model))].dropna()
-    score = score - score.groupby(level='fold').transform('mean')
-    return score.corr(method=method)
-
-def correlation_heatmap(corr: pd.DataFrame, title: str = ''):
-    "A plotly heatmap of a correlation matrix, -1 blue to 1 red, values written in the cells."
-    import plotly.express as px
-    fig = px.imshow(corr.round(2), zmin=-1, zmax=1, color_continuous_scale='RdBu_r', text_auto=True, title=title)
-    return fig.update_layout(height=120 + 45 * len(corr), width=200 + 60 * len(corr), xaxis_title='', yaxis_title='')

@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 
 from .core import ConfigError, Study, code_hash, select_device, get_logger
-from .models.base import (ModelSpec, Prediction, get_model, load_models, classification_metrics, fit_temperature,
-                                    prediction_frame, _softmax, _log_loss)
+from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, softmax
+from .models.base import ModelSpec, Prediction, get_model, load_models, fit_temperature, prediction_frame
 
 # %% auto #0
 __all__ = ['evaluate_prediction', 'fit_fold_model', 'model_module', 'train_study', 'metrics_table', 'synthetic_truth',
-           'direction_vs_bayes', 'permuted_windows', 'majority_accuracy', 'weighted_scores', 'frame_scores',
-           'audit_study', 'audit_table']
+           'direction_vs_bayes', 'permuted_windows', 'audit_study']
 
 # %% ../nbs/15_train.ipynb #e33ade47
 def _labelled(pred: Prediction, batches_y: np.ndarray, j: int):
-    y = batches_y[:, j]; ok = y >= 0
+    y = batches_y[:, j]
+    ok = y >= 0
     return pred.logits[ok, j], y[ok]
 
 def _collect_y(batches) -> np.ndarray:
@@ -32,24 +32,29 @@ def evaluate_prediction(pred: Prediction, y: np.ndarray, horizons, temperature: 
     for j, h in enumerate(horizons):
         z, yy = _labelled(pred, y, j)
         if len(yy) == 0: continue
-        out[h] = classification_metrics(_softmax(z, (temperature or {}).get(h, 1.0)), yy)
+        out[h] = classification_metrics(softmax(z, (temperature or {}).get(h, 1.0)), yy)
     return out
 
 # %% ../nbs/15_train.ipynb #8b057acf
 def _train_sample(dm, n_batches: int) -> list:
-    "Batches of training anchors spread evenly over the training window (at most `n_batches` full batches), for the train/validation gap."
+    """Batches of training anchors spread evenly over the training window (at most `n_batches` full batches),
+    for the train/validation gap."""
     if not hasattr(dm, 'windows'): return []
-    a = dm.windows.anchors['train']; n = min(len(a), n_batches * dm.batch_size)
+    a = dm.windows.anchors['train']
+    n = min(len(a), n_batches * dm.batch_size)
     rows = np.unique(a[np.linspace(0, len(a) - 1, n).astype(int)]) if n else a[:0]
     return [dm.windows.batch(rows[i:i + dm.batch_size]) for i in range(0, len(rows), dm.batch_size)]
 
 def _timed_predict(model, loader):
-    "Predict a loader's batches as they stream (no part is held in memory twice); the prediction, its labels y and seconds."
+    "Predict a loader's batches as they stream (no part is held in memory twice); the prediction, its labels, seconds."
     ys = []
     def feed():
-        for b in loader: ys.append(b['y'].numpy()); yield b
-    t0 = time.perf_counter(); p = model.predict(feed()); dt = time.perf_counter() - t0
-    return p, np.concatenate(ys), dt
+        for b in loader:
+            ys.append(b['y'].numpy())
+            yield b
+    t0 = time.perf_counter()
+    p = model.predict(feed())
+    return p, np.concatenate(ys), time.perf_counter() - t0
 
 def fit_fold_model(name: str, dm, frame: pd.DataFrame, fold: int, cfg, horizons, run_dir=None, device='cpu', seed=0,
                    progress=False, train_eval_batches: int = 20) -> dict:
@@ -57,24 +62,32 @@ def fit_fold_model(name: str, dm, frame: pd.DataFrame, fold: int, cfg, horizons,
     cls = get_model(name)
     params = dict(cfg.params.get(name, {}))
     if cls.flags.get('interpretable'):   # name the inputs, so importances read as feature names
-        params.setdefault('feature_names', list(dm.columns['x'])); params.setdefault('known_names', list(dm.columns['known']))
+        params.setdefault('feature_names', list(dm.columns['x']))
+        params.setdefault('known_names', list(dm.columns['known']))
     spec = ModelSpec(lookback=cfg.lookback, n_features=dm.n_features, horizons=list(horizons), n_known=dm.n_known,
                      n_tokens=dm.n_tokens if cls.flags.get('tokens') else 0, quantiles=list(cfg.quantiles),
                      hidden=cfg.hidden, dropout=cfg.dropout, params=params)
     model = cls(spec, cfg)
-    t0 = time.perf_counter(); info = model.fit(dm, run_dir=run_dir, device=device, seed=seed, progress=progress); t_fit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    info = model.fit(dm, run_dir=run_dir, device=device, seed=seed, progress=progress)
+    t_fit = time.perf_counter() - t0
     loaders = {'val': dm.val_dataloader(), 'test': dm.test_dataloader()}
     out = {p: _timed_predict(model, l) for p, l in loaders.items() if l is not None and len(l)}
     preds, ys = {p: (o[0], o[2]) for p, o in out.items()}, {p: o[1] for p, o in out.items()}
-    temp = {h: fit_temperature(*_labelled(preds['val'][0], ys['val'], j)) for j, h in enumerate(horizons)} if 'val' in preds else {}
+    temp = {}
+    if 'val' in preds:
+        temp = {h: fit_temperature(*_labelled(preds['val'][0], ys['val'], j)) for j, h in enumerate(horizons)}
     tr_b = _train_sample(dm, train_eval_batches)
     metrics = {p: evaluate_prediction(preds[p][0], ys[p], horizons, temp) for p in preds}
     if tr_b: metrics['train'] = evaluate_prediction(model.predict(tr_b), _collect_y(tr_b), horizons, temp)
-    frames = [prediction_frame(preds[p][0], frame, fold, name, horizons, spec.quantiles, temp).assign(part=p) for p in preds]
+    frames = [prediction_frame(preds[p][0], frame, fold, name, horizons, spec.quantiles, temp).assign(part=p)
+              for p in preds]
     n_test = len(preds['test'][0].row) if 'test' in preds else 0
     timing = {'train_s': round(t_fit, 3), 'predict_s': round(preds['test'][1], 4) if 'test' in preds else None,
               'inference_per_s': round(n_test / preds['test'][1]) if n_test else None}
-    interp = model.interpret(list(itertools.islice(loaders['val'], 8))) if hasattr(model, 'interpret') and 'val' in preds else None
+    interp = None
+    if hasattr(model, 'interpret') and 'val' in preds:
+        interp = model.interpret(list(itertools.islice(loaders['val'], 8)))
     return {'model': model, 'predictions': pd.concat(frames, ignore_index=True), 'metrics': metrics,
             'temperature': temp, 'timing': timing, 'fit': info, 'interpretation': interp}
 
@@ -134,11 +147,11 @@ def metrics_table(results: dict[str, dict], fold: int) -> pd.DataFrame:
     rows = []
     for name, r in results.items():
         m = r['metrics']
+        timing = {k: m['timing'][k] for k in ('train_s', 'inference_per_s')}
         for part, by_h in m['metrics'].items():
             for h, v in by_h.items():
-                rows.append(dict(fold=fold, model=name, part=part, horizon=int(h), n=v['n'], accuracy=v['accuracy'], f1_macro=v['f1_macro'],
-                                 log_loss=v['log_loss'], brier=v['brier'], ece=v['ece'], train_s=m['timing']['train_s'],
-                                 inference_per_s=m['timing']['inference_per_s']))
+                headline = {k: v[k] for k in ('n', 'accuracy', 'f1_macro', 'log_loss', 'brier', 'ece')}
+                rows.append(dict(fold=fold, model=name, part=part, horizon=int(h), **headline, **timing))
     return pd.DataFrame(rows)
 
 # %% ../nbs/15_train.ipynb #995dd390
@@ -151,13 +164,15 @@ def synthetic_truth(study: Study) -> pd.DataFrame | None:
     if not all(s.synthetic for s in specs): return None
     return pd.concat([synthetic_bars(**s.synthetic, return_truth=True)[1] for s in specs], ignore_index=True)
 
-def direction_vs_bayes(predictions: pd.DataFrame, truth: pd.DataFrame, horizon: int, part: str = 'test') -> pd.DataFrame:
-    "Per model: direction hit rate (p_long > p_short) at `horizon` on `part` rows, its standard error, Bayes accuracy and ratio."
+def direction_vs_bayes(predictions: pd.DataFrame, truth: pd.DataFrame, horizon: int,
+                       part: str = 'test') -> pd.DataFrame:
+    """Per model: direction hit rate (p_long > p_short) at `horizon` on `part` rows, its standard error,
+    the Bayes accuracy and their ratio."""
     from tsresearch.synthetic import bayes_accuracy, hit_rate
     p = predictions[(predictions.horizon == horizon) & (predictions.part == part)]
     rows = []
     for m, g in p.groupby('model', sort=False):
-        t = truth.merge(g[['symbol', 'timestamp', 'p_long', 'p_short']], on=['symbol', 'timestamp']).dropna(subset=['fwd_return', 'p_up'])
+        t = truth.merge(g[KEY_COLUMNS + ['p_long', 'p_short']], on=KEY_COLUMNS).dropna(subset=['fwd_return', 'p_up'])
         if not len(t): continue
         hit, se = hit_rate(t, (t.p_long > t.p_short).to_numpy(), block=50)
         b = bayes_accuracy(t)
@@ -169,50 +184,14 @@ def permuted_windows(dm, seed: int = 0):
     "A copy of the data module whose training anchors' targets are permuted among themselves."
     import copy
     from tsresearch.windows import WindowDataModule
-    ws = copy.copy(dm.windows); a = ws.anchors['train']
+    ws = copy.copy(dm.windows)
+    a = ws.anchors['train']
     perm = np.random.default_rng(seed).permutation(a)
-    ws.trec = ws.trec.copy(); ws.trec[a] = dm.windows.trec[perm]
+    ws.trec = ws.trec.copy()
+    ws.trec[a] = dm.windows.trec[perm]
     return WindowDataModule(ws, dm.batch_size, dm.seed, 'cuda' if dm.gpu else 'cpu', dm.num_workers)
 
-def majority_accuracy(y_train: np.ndarray, y_test: np.ndarray) -> float:
-    "Test accuracy of always predicting the training window's most common class."
-    y_train, y_test = y_train[y_train >= 0], y_test[y_test >= 0]
-    return float((y_test == np.bincount(y_train, minlength=3).argmax()).mean()) if len(y_test) and len(y_train) else float('nan')
-
-# %% ../nbs/15_train.ipynb #2d909080
-def weighted_scores(proba: np.ndarray, y: np.ndarray, w: np.ndarray, prior=None, horizon: int = 1) -> dict:
-    """Weighted accuracy of probabilities [N, 3] against classes y (weights w),
-    beside chance, the prior's and log losses."""
-    ok = (np.asarray(y) >= 0) & (np.asarray(w) > 0)
-    proba, y, w = np.asarray(proba, float)[ok], np.asarray(y)[ok], np.asarray(w, float)[ok]
-    n, total = len(y), w.sum()
-    if n == 0: return dict(n=0, **{k: float('nan') for k in _SCORE_KEYS})
-    pred = proba.argmax(1)
-    share = np.bincount(y, weights=w, minlength=3)[:3] / total          # weighted class shares of the test rows
-    share_sq = np.bincount(y, weights=w * w, minlength=3)[:3] / total ** 2
-    accuracy = float(w @ (pred == y)) / total
-    chance = float(share[pred].mean())   # expected when (label, weight) pairs are permuted across the rows
-    var = share_sq[pred].sum() / n - (share[pred] ** 2).sum() / n ** 2
-    prior = share if prior is None else np.asarray(prior, float) / np.sum(prior)
-    prior = (prior + 1e-3) / (1 + 3e-3)   # no class impossible: the prior's log loss stays finite
-    return dict(n=n, weighted_accuracy=accuracy, chance=chance, prior_accuracy=float(share[prior.argmax()]),
-                gap=accuracy - chance, se=math.sqrt(max(horizon, 1) * max(var, 0.0)),
-                weighted_log_loss=_log_loss(proba, y, w),
-                prior_log_loss=_log_loss(np.tile(prior, (n, 1)), y, w))
-
-_SCORE_KEYS = ('weighted_accuracy', 'chance', 'prior_accuracy', 'gap', 'se', 'weighted_log_loss', 'prior_log_loss')
-
-
 # %% ../nbs/15_train.ipynb #ec4faed9
-def frame_scores(pred: pd.DataFrame, labels: pd.DataFrame, horizon: int, prior=None) -> dict:
-    """`weighted_scores` of the test rows of a prediction frame at `horizon`,
-    against the labels frame's label and weight."""
-    p = pred[(pred.part == 'test') & (pred.horizon == horizon)]
-    p = p.merge(labels[['symbol', 'timestamp', f'label_{horizon}', f'weight_{horizon}']], on=['symbol', 'timestamp'])
-    p = p[p[f'label_{horizon}'].notna()]
-    proba, y = p[['p_short', 'p_flat', 'p_long']].to_numpy(float), p[f'label_{horizon}'].astype(int).to_numpy() + 1
-    return weighted_scores(proba, y, p[f'weight_{horizon}'].fillna(0).to_numpy(float), prior, horizon)
-
 def _weighted_prior(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     ok = y >= 0
     return np.bincount(y[ok], weights=w[ok], minlength=3)[:3]
@@ -243,22 +222,3 @@ def audit_study(study: Study, fold: int, name: str = 'lightgbm') -> dict:
     study.save('models', pred, f'{name}_permuted_predictions', fold, keys, inputs)
     study.save('models', met, f'{name}_permuted_metrics', fold, keys, inputs)
     return met
-
-
-# %% ../nbs/15_train.ipynb #4b941c13
-def audit_table(met: dict, z_max: float = 3.0) -> pd.DataFrame:
-    "Per horizon: the permuted twins' mean weighted accuracy, chance, gap, its standard error and z; ok: z <= `z_max`."
-    rows = []
-    for h, twins in (met or {}).get('audit', {}).items():
-        t = pd.DataFrame(twins).dropna(subset=['gap'])
-        if not len(t): continue
-        k = len(t)
-        spread = t.gap.var(ddof=1) / k if k > 1 else 0.0    # the twins' own scatter: one permutation is noisy too
-        se = math.sqrt((t.se ** 2).mean() + spread)
-        z = t.gap.mean() / se if se > 0 else (math.inf if t.gap.mean() > 0 else 0.0)
-        rows.append(dict(horizon=int(h), permutations=k, n=int(t.n.iloc[0]),
-                         **t[list(_SCORE_KEYS[:3])].mean().to_dict(),
-                         gap=t.gap.mean(), se=se, z=z, weighted_log_loss=t.weighted_log_loss.mean(),
-                         prior_log_loss=t.prior_log_loss.mean(), ok=bool(z <= z_max)))
-    return pd.DataFrame(rows)
-

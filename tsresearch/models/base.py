@@ -14,12 +14,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..core import ConfigError, ModelsConfig, atomic_write, seed_everything, get_logger
+from ..evaluate import KEY_COLUMNS, log_loss, prediction_rows, quantile_column, softmax
 
 # %% auto #0
 __all__ = ['MODELS', 'ModelSpec', 'MultiTaskHead', 'pinball', 'multitask_loss', 'float32_inputs', 'ForecastModule',
            'make_trainer', 'Prediction', 'register', 'load_models', 'get_model', 'ForecastModel', 'check_params',
-           'check_models_config', 'TorchForecastModel', 'Batches', 'ToyData', 'check_model', 'reliability',
-           'classification_metrics', 'fit_temperature', 'prediction_frame']
+           'check_models_config', 'TorchForecastModel', 'Batches', 'ToyData', 'check_model', 'fit_temperature',
+           'prediction_frame']
 
 # %% ../../nbs/10_models.base.ipynb #004601aa
 @dataclass
@@ -48,7 +49,8 @@ class MultiTaskHead(nn.Module):
     def __init__(self, d_in: int, n_horizons: int, n_quantiles: int):
         super().__init__()
         self.H, self.Q = n_horizons, n_quantiles
-        self.cls, self.qnt = nn.Linear(d_in, n_horizons * 3), nn.Linear(d_in, n_horizons * n_quantiles)
+        self.cls = nn.Linear(d_in, n_horizons * 3)
+        self.qnt = nn.Linear(d_in, n_horizons * n_quantiles)
     def forward(self, z):
         logits = self.cls(z).view(-1, self.H, 3)
         q = self.qnt(z).view(-1, self.H, self.Q)
@@ -67,7 +69,8 @@ def pinball(q_pred, target, levels, mask) -> torch.Tensor:
 def multitask_loss(logits, q_pred, batch: dict, alpha=None, lam: float = 0.1, levels=(0.1, 0.5, 0.9)) -> dict:
     "alpha_h-weighted, sample-weighted cross-entropy per horizon plus lam x pinball; returns the parts too."
     y, w, mask = batch['y'], batch['w'].to(logits.dtype), batch['mask']
-    H = logits.shape[1]; alpha = [1.0] * H if alpha is None else alpha
+    H = logits.shape[1]
+    alpha = [1.0] * H if alpha is None else alpha
     ce = []
     for h in range(H):
         l = F.cross_entropy(logits[:, h], y[:, h], reduction='none', ignore_index=-100)
@@ -75,13 +78,15 @@ def multitask_loss(logits, q_pred, batch: dict, alpha=None, lam: float = 0.1, le
         ce.append((l * wh).sum() / wh.sum().clamp_min(1e-12))
     ce = torch.stack(ce)
     pb = pinball(q_pred, batch['r'].to(q_pred.dtype), levels, mask) if lam else q_pred.sum() * 0
-    return {'loss': (torch.as_tensor(alpha, dtype=ce.dtype, device=ce.device) * ce).sum() + lam * pb, 'ce': ce, 'pinball': pb}
+    loss = (torch.as_tensor(alpha, dtype=ce.dtype, device=ce.device) * ce).sum() + lam * pb
+    return {'loss': loss, 'ce': ce, 'pinball': pb}
 
 # %% ../../nbs/10_models.base.ipynb #866f7bd1
 import lightning as L
 import logging, warnings
 # Lightning's own deprecation noise and small-batch hints, not ours to act on: kept out of fold reports.
-warnings.filterwarnings('ignore', message='.*LeafSpec.*'); warnings.filterwarnings('ignore', message='.*log_every_n_steps.*')
+warnings.filterwarnings('ignore', message='.*LeafSpec.*')
+warnings.filterwarnings('ignore', message='.*log_every_n_steps.*')
 
 def float32_inputs(batch: dict) -> dict:
     "The batch with `x` and `known` as float32 (windows stored in float16 are cast on the batch's own device)."
@@ -98,16 +103,20 @@ class ForecastModule(L.LightningModule):
         logits, q = self(batch)
         return multitask_loss(logits, q, batch, self.cfg.alpha, self.cfg.quantile_lambda, self.spec.quantiles)
     def training_step(self, batch, i):
-        out = self._loss(batch); self.log('train_loss', out['loss'], prog_bar=True, batch_size=len(batch['y'])); return out['loss']
+        out = self._loss(batch)
+        self.log('train_loss', out['loss'], prog_bar=True, batch_size=len(batch['y']))
+        return out['loss']
     def validation_step(self, batch, i):
-        out = self._loss(batch); self.log('val_loss', out['loss'], prog_bar=True, batch_size=len(batch['y']))
+        out = self._loss(batch)
+        self.log('val_loss', out['loss'], prog_bar=True, batch_size=len(batch['y']))
     def configure_optimizers(self):
         opt = torch.optim.AdamW(self.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
         sch = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, self.cfg.max_epochs))
         return {'optimizer': opt, 'lr_scheduler': {'scheduler': sch, 'interval': 'epoch'}}
 
 # %% ../../nbs/10_models.base.ipynb #2fdd2c62
-def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool = True, has_val: bool = True) -> L.Trainer:
+def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool = True,
+                 has_val: bool = True) -> L.Trainer:
     "A Lightning Trainer with the workbook's callbacks and loggers; mixed precision on GPU."
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, LearningRateMonitor, TQDMProgressBar
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
@@ -116,13 +125,14 @@ def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool
     for old in ('csv', 'tb', 'checkpoints'):   # a retrain keeps only its own logs and checkpoint
         shutil.rmtree(run_dir / old, ignore_errors=True)
     cbs = [LearningRateMonitor('epoch')]
-    if has_val: cbs += [EarlyStopping('val_loss', patience=cfg.patience),
-                        ModelCheckpoint(run_dir / 'checkpoints', monitor='val_loss', save_top_k=1, save_weights_only=True)]
+    if has_val:
+        cbs += [EarlyStopping('val_loss', patience=cfg.patience),
+                ModelCheckpoint(run_dir / 'checkpoints', monitor='val_loss', save_top_k=1, save_weights_only=True)]
     if progress: cbs.append(TQDMProgressBar(refresh_rate=20))
     cuda = device == 'cuda'
-    logging.getLogger('lightning.pytorch').setLevel(logging.WARNING)   # no "GPU available: False" banners in fold reports
-    return L.Trainer(max_epochs=cfg.max_epochs, accelerator='gpu' if cuda else 'cpu', devices=1,
-                     precision='bf16-mixed' if cuda and torch.cuda.is_bf16_supported() else '16-mixed' if cuda else '32-true',
+    precision = 'bf16-mixed' if cuda and torch.cuda.is_bf16_supported() else '16-mixed' if cuda else '32-true'
+    logging.getLogger('lightning.pytorch').setLevel(logging.WARNING)   # no "GPU available: False" in fold reports
+    return L.Trainer(max_epochs=cfg.max_epochs, accelerator='gpu' if cuda else 'cpu', devices=1, precision=precision,
                      gradient_clip_val=cfg.grad_clip or None, callbacks=cbs, enable_progress_bar=progress,
                      logger=[CSVLogger(run_dir, name='csv'), TensorBoardLogger(run_dir, name='tb')],
                      enable_model_summary=False, deterministic=not cuda, log_every_n_steps=10, num_sanity_val_steps=0)
@@ -134,11 +144,7 @@ class Prediction:
     quantiles: np.ndarray   # [N, H, Q] forward log-return quantiles
     row: np.ndarray         # [N] anchor rows in the study frame
     @property
-    def proba(self) -> np.ndarray: return _softmax(self.logits)
-
-def _softmax(z, T=1.0):
-    z = np.asarray(z, float) / T; z = z - z.max(-1, keepdims=True); e = np.exp(z)
-    return e / e.sum(-1, keepdims=True)
+    def proba(self) -> np.ndarray: return softmax(self.logits)
 
 MODELS: dict[str, type] = {}
 
@@ -147,7 +153,9 @@ def register(name: str):
     def deco(cls):
         if name in MODELS and MODELS[name] is not cls and MODELS[name].__qualname__ != cls.__qualname__:
             raise ConfigError(f'model name {name!r} registered twice ({MODELS[name].__module__} and {cls.__module__})')
-        cls.name = name; MODELS[name] = cls; return cls
+        cls.name = name
+        MODELS[name] = cls
+        return cls
     return deco
 
 def load_models() -> dict[str, type]:
@@ -187,7 +195,8 @@ class ForecastModel:
     @classmethod
     def _read_meta(cls, path: Path):
         path = Path(path)
-        return ModelSpec.from_json((path / 'spec.json').read_text()), ModelsConfig.model_validate_json((path / 'config.json').read_text())
+        spec = ModelSpec.from_json((path / 'spec.json').read_text())
+        return spec, ModelsConfig.model_validate_json((path / 'config.json').read_text())
 
 # %% ../../nbs/10_models.base.ipynb #3c8d1e57
 def _fits(value, default) -> bool:
@@ -228,7 +237,9 @@ class TorchForecastModel(ForecastModel):
     def build_encoder(self, spec: ModelSpec) -> nn.Module: raise NotImplementedError
     def build(self, seed: int = 0) -> ForecastModule:
         "Fresh weights, initialised under `seed` (so two fits with one seed start alike)."
-        seed_everything(seed); self.module = ForecastModule(self.build_encoder(self.spec), self.spec, self.cfg); return self.module
+        seed_everything(seed)
+        self.module = ForecastModule(self.build_encoder(self.spec), self.spec, self.cfg)
+        return self.module
     def fit(self, dm, run_dir=None, device='cpu', seed=0, progress=True) -> dict:
         self.build(seed)
         run_dir = Path(run_dir or tempfile.mkdtemp(prefix=f'{self.name}_'))
@@ -238,20 +249,30 @@ class TorchForecastModel(ForecastModel):
         ck = tr.checkpoint_callback.best_model_path if tr.checkpoint_callback else ''
         if ck: self.module.load_state_dict(torch.load(ck, map_location='cpu', weights_only=True)['state_dict'])
         self.module.to('cpu' if device == 'cpu' else device)
-        return {'epochs': tr.current_epoch, 'best_checkpoint': ck, 'val_loss': float(tr.callback_metrics.get('val_loss', float('nan')))}
+        val_loss = float(tr.callback_metrics.get('val_loss', float('nan')))
+        return {'epochs': tr.current_epoch, 'best_checkpoint': ck, 'val_loss': val_loss}
     @torch.no_grad()
     def predict(self, batches) -> Prediction:
-        m = self.module.eval(); dev = next(m.parameters()).device
+        m = self.module.eval()
+        dev = next(m.parameters()).device
         out = [(*(t.float().cpu().numpy() for t in m(_to(b, dev))), b['row'].numpy()) for b in batches]
         return Prediction(*(np.concatenate(x) for x in zip(*out)))
     def save(self, path) -> Path:
-        path = Path(path); path.mkdir(parents=True, exist_ok=True); self._write_meta(path)
-        import io; buf = io.BytesIO(); torch.save(self.module.state_dict(), buf); atomic_write(path / 'weights.pt', buf.getvalue())
+        import io
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self._write_meta(path)
+        buf = io.BytesIO()
+        torch.save(self.module.state_dict(), buf)
+        atomic_write(path / 'weights.pt', buf.getvalue())
         return path
     @classmethod
     def load(cls, path) -> 'TorchForecastModel':
-        spec, cfg = cls._read_meta(path); m = cls(spec, cfg); m.build()
-        m.module.load_state_dict(torch.load(Path(path) / 'weights.pt', map_location='cpu', weights_only=True)); return m
+        spec, cfg = cls._read_meta(path)
+        m = cls(spec, cfg)
+        m.build()
+        m.module.load_state_dict(torch.load(Path(path) / 'weights.pt', map_location='cpu', weights_only=True))
+        return m
 
 # %% ../../nbs/10_models.base.ipynb #fa1f4d6b
 class Batches:
@@ -262,91 +283,79 @@ class Batches:
 
 class ToyData:
     "In-memory data module of the toy problem, yielding batch dicts of the `05_windows` contract."
-    def __init__(self, n=768, lookback=16, n_features=4, horizons=(1, 5), n_known=2, n_tokens=0, batch_size=64, seed=0):
+    def __init__(self, n=768, lookback=16, n_features=4, horizons=(1, 5), n_known=2, n_tokens=0, batch_size=64,
+                 seed=0):
         g = torch.Generator().manual_seed(seed)
-        self.spec_kw = dict(lookback=lookback, n_features=n_features, horizons=list(horizons), n_known=n_known, n_tokens=n_tokens)
-        H = len(horizons); x = torch.randn(n, lookback, n_features, generator=g)
-        s = x[:, -1, 0]; cls = torch.where(s > 0.4, 2, torch.where(s < -0.4, 0, 1))
+        self.spec_kw = dict(lookback=lookback, n_features=n_features, horizons=list(horizons), n_known=n_known,
+                            n_tokens=n_tokens)
+        H = len(horizons)
+        x = torch.randn(n, lookback, n_features, generator=g)
+        s = x[:, -1, 0]
+        cls = torch.where(s > 0.4, 2, torch.where(s < -0.4, 0, 1))
         self.data = {'x': x, 'known': torch.randn(n, lookback + max(horizons), n_known, generator=g),
                      'y': cls[:, None].repeat(1, H), 'w': torch.ones(n, H), 'mask': torch.ones(n, H, dtype=torch.bool),
-                     'r': (0.01 * s[:, None] + 0.002 * torch.randn(n, H, generator=g)), 'row': torch.arange(n), 'symbol': torch.zeros(n, dtype=torch.long)}
-        self.data['last_y'] = torch.cat([torch.full((1, H), -100), self.data['y'][:-1]])   # latest label resolved before the anchor
+                     'r': (0.01 * s[:, None] + 0.002 * torch.randn(n, H, generator=g)), 'row': torch.arange(n),
+                     'symbol': torch.zeros(n, dtype=torch.long)}
+        # the latest label resolved before the anchor
+        self.data['last_y'] = torch.cat([torch.full((1, H), -100), self.data['y'][:-1]])
         if n_tokens: self.data['token'] = torch.randint(0, n_tokens, (n, lookback), generator=g)
         self.n, self.bs, self.seed = n, batch_size, seed
         self.split = int(n * 0.75)
-    def _batches(self, idx): return Batches({k: v[idx[i:i + self.bs]] for k, v in self.data.items()} for i in range(0, len(idx), self.bs))
+    def _batches(self, idx):
+        return Batches({k: v[idx[i:i + self.bs]] for k, v in self.data.items()} for i in range(0, len(idx), self.bs))
     def train_dataloader(self):
         return self._batches(torch.randperm(self.split, generator=torch.Generator().manual_seed(self.seed)))
     def val_dataloader(self): return self._batches(torch.arange(self.split, self.n))
     def all(self): return self._batches(torch.arange(self.n))
 
 # %% ../../nbs/10_models.base.ipynb #6ac1bdd4
-def _log_loss(p, y, w=None) -> float:
-    "Mean (or `w`-weighted) negative log probability of the true classes y under probabilities p [N, 3]."
-    return float(np.average(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1)), weights=w))
-
 def check_model(name_or_cls, seed: int = 0, max_epochs: int = 8, **cfg_kw) -> dict:
     "Run the shared checks on a model class (or registered name); return the figures it measured."
     cls = get_model(name_or_cls) if isinstance(name_or_cls, str) else name_or_cls
     data = ToyData(n_tokens=50 if cls.flags.get('tokens') else 0)
     spec = ModelSpec(**data.spec_kw, hidden=16, dropout=0.0, params=cfg_kw.pop('params', {}))
     cfg = ModelsConfig(max_epochs=max_epochs, lr=cfg_kw.pop('lr', 1e-2), **cfg_kw)
-    m = cls(spec, cfg); fit = m.fit(data, seed=seed, progress=False)
-    p = m.predict(data.val_dataloader()); n_val = data.n - data.split; H, Q = spec.n_horizons, len(spec.quantiles)
+    m = cls(spec, cfg)
+    fit = m.fit(data, seed=seed, progress=False)
+    p = m.predict(data.val_dataloader())
+    n_val, H, Q = data.n - data.split, spec.n_horizons, len(spec.quantiles)
     assert p.logits.shape == (n_val, H, 3) and p.quantiles.shape == (n_val, H, Q), (p.logits.shape, p.quantiles.shape)
     assert np.isfinite(p.logits).all() and np.allclose(p.proba.sum(-1), 1)
     assert (np.diff(p.quantiles, axis=-1) >= -1e-6).all(), 'quantiles cross'
-    y = data.data['y'][data.split:, 0].numpy(); ll = _log_loss(p.proba[:, 0], y)
-    if cls.flags.get('learns', True): assert ll < 0.8 * math.log(3), f'{cls.name}: validation log loss {ll:.3f} is not below 0.8 x log 3'
+    ll = log_loss(p.proba[:, 0], data.data['y'][data.split:, 0].numpy())
+    if cls.flags.get('learns', True):
+        assert ll < 0.8 * math.log(3), f'{cls.name}: validation log loss {ll:.3f} is not below 0.8 x log 3'
     with tempfile.TemporaryDirectory() as d:
         q = type(m).load(m.save(d)).predict(data.val_dataloader())
-    assert np.allclose(q.logits, p.logits, atol=1e-6) and np.allclose(q.quantiles, p.quantiles, atol=1e-6), 'save/load changed predictions'
+    same = np.allclose(q.logits, p.logits, atol=1e-6) and np.allclose(q.quantiles, p.quantiles, atol=1e-6)
+    assert same, 'save/load changed predictions'
     half = lambda f: Batches(b | {k: f(b[k]) for k in ('x', 'known')} for b in data.val_dataloader())
     h16, h32 = m.predict(half(lambda v: v.half())), m.predict(half(lambda v: v.half().float()))
-    assert np.allclose(h16.logits, h32.logits, atol=1e-6), 'float16 windows predict differently from the same values in float32'
-    m2 = cls(spec, cfg); m2.fit(data, seed=seed, progress=False)
-    assert np.allclose(m2.predict(data.val_dataloader()).logits, p.logits, atol=1e-5), 'two CPU fits with one seed differ'
-    return {'model': cls.name, 'val_log_loss': round(ll, 4), 'uniform': round(math.log(3), 4), **{k: v for k, v in fit.items() if k != 'best_checkpoint'}}
-
-# %% ../../nbs/10_models.base.ipynb #9e67068c
-def reliability(proba: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[pd.DataFrame, float]:
-    "Top-class reliability table (confidence vs accuracy per bin) and the expected calibration error."
-    conf, pred = proba.max(1), proba.argmax(1); hit = (pred == y).astype(float)
-    b = np.minimum((conf * bins).astype(int), bins - 1)
-    t = pd.DataFrame({'bin': b, 'conf': conf, 'acc': hit}).groupby('bin').agg(confidence=('conf', 'mean'), accuracy=('acc', 'mean'), n=('acc', 'size'))
-    return t.reset_index(), float((t['n'] * (t['confidence'] - t['accuracy']).abs()).sum() / len(y))
-
-def classification_metrics(proba: np.ndarray, y: np.ndarray) -> dict:
-    "Metrics of [N, 3] probabilities against class indices y (0/1/2)."
-    from sklearn.metrics import f1_score, precision_score, recall_score, confusion_matrix
-    pred = proba.argmax(1); onehot = np.eye(3)[y]
-    out = {'n': len(y), 'accuracy': float((pred == y).mean()), 'f1_macro': float(f1_score(y, pred, average='macro', labels=[0, 1, 2], zero_division=0)),
-           'log_loss': _log_loss(proba, y), 'brier': float(((proba - onehot) ** 2).sum(1).mean()), 'ece': reliability(proba, y)[1]}
-    for i, c in enumerate(('short', 'flat', 'long')):
-        out[f'precision_{c}'] = float(precision_score(y, pred, labels=[i], average='macro', zero_division=0))
-        out[f'recall_{c}'] = float(recall_score(y, pred, labels=[i], average='macro', zero_division=0))
-    out['confusion'] = confusion_matrix(y, pred, labels=[0, 1, 2]).tolist()
-    return out
+    same = np.allclose(h16.logits, h32.logits, atol=1e-6)
+    assert same, 'float16 windows predict differently from the same values in float32'
+    m2 = cls(spec, cfg)
+    m2.fit(data, seed=seed, progress=False)
+    same = np.allclose(m2.predict(data.val_dataloader()).logits, p.logits, atol=1e-5)
+    assert same, 'two CPU fits with one seed differ'
+    fitted = {k: v for k, v in fit.items() if k != 'best_checkpoint'}
+    return {'model': cls.name, 'val_log_loss': round(ll, 4), 'uniform': round(math.log(3), 4), **fitted}
 
 # %% ../../nbs/10_models.base.ipynb #399d9094
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     "The temperature T minimising validation log loss of softmax(logits / T) (bounded search on log T)."
     from scipy.optimize import minimize_scalar
     if len(y) == 0: return 1.0
-    r = minimize_scalar(lambda lt: _log_loss(_softmax(logits, math.exp(lt)), y), bounds=(-3, 3), method='bounded')
+    r = minimize_scalar(lambda lt: log_loss(softmax(logits, math.exp(lt)), y), bounds=(-3, 3), method='bounded')
     return float(math.exp(r.x))
 
 # %% ../../nbs/10_models.base.ipynb #10bc46ec
-def prediction_frame(pred: Prediction, frame: pd.DataFrame, fold: int, model: str, horizons, quantiles, temperature=None) -> pd.DataFrame:
+def prediction_frame(pred: Prediction, frame: pd.DataFrame, fold: int, model: str, horizons, quantiles,
+                     temperature=None) -> pd.DataFrame:
     "Long frame: symbol, timestamp, fold, model, horizon, p_short, p_flat, p_long, q_<level>... (rows from `frame`)."
+    keys = frame[KEY_COLUMNS].iloc[pred.row]
     parts = []
     for j, h in enumerate(horizons):
         T = (temperature or {}).get(h, 1.0) if isinstance(temperature, dict) else 1.0
-        p = _softmax(pred.logits[:, j], T)
-        d = {'symbol': frame['symbol'].to_numpy()[pred.row], 'timestamp': frame['timestamp'].to_numpy()[pred.row],
-             'fold': np.int16(fold), 'model': model, 'horizon': np.int16(h), 'p_short': p[:, 0], 'p_flat': p[:, 1], 'p_long': p[:, 2]}
-        d |= {f'q_{int(round(q * 100)):02d}': pred.quantiles[:, j, i] for i, q in enumerate(quantiles)}
-        parts.append(pd.DataFrame(d))
-    out = pd.concat(parts, ignore_index=True)
-    out['timestamp'] = pd.to_datetime(out['timestamp'], utc=True)
-    return out
+        q = {quantile_column(level): pred.quantiles[:, j, i] for i, level in enumerate(quantiles)}
+        parts.append(prediction_rows(keys, fold, model, h, softmax(pred.logits[:, j], T), q))
+    return pd.concat(parts, ignore_index=True)
