@@ -1,7 +1,7 @@
 """Open a study summary and a tearsheet in headless Chromium: the pages render plotly plots, offline, with no JavaScript error.
 
 Needs a Chromium binary (Debian packages `chromium` and `chromium-driver`); skipped with a reason when there is none.
-The pages come from `tsresearch.reports.write_synthetic_artifacts`, artifacts of the stages' exact shapes.
+The pages come from `tests/fakes.py`'s `write_synthetic_artifacts`, artifacts of the stages' exact shapes.
 """
 import os, re, shutil, subprocess
 from pathlib import Path
@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tsresearch.core import Study, parse_config
-from tsresearch.reports import write_synthetic_artifacts, write_fold_tearsheets, write_summary, plotly_js_count, has_cdn_plotly
+from tsresearch.reports import write_fold_tearsheets, plotly_js_count, has_cdn_plotly
+from tsresearch.summary import write_summary
+from fakes import write_synthetic_artifacts
 
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
          '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions', '--mute-audio']

@@ -24,13 +24,13 @@ def _flip_byte(p: Path, at: int = 200):
 # ---- the summary over folds (synthetic artifacts: seconds) ----
 
 def _synthetic(tmp_path, **backtest):
-    from tsresearch.reports import write_synthetic_artifacts
+    from fakes import write_synthetic_artifacts
     st = Study(parse_config({'name': 'syn', 'data': {'datasets': ['x']}, 'backtest': backtest}, root=tmp_path))
     return st, write_synthetic_artifacts(st, n_folds=3, n_bars=200)
 
 
 def test_summary_leaves_out_a_damaged_fold_and_says_so(tmp_path):
-    from tsresearch.reports import write_summary
+    from tsresearch.summary import write_summary
     st, lab = _synthetic(tmp_path)
     bad = Path(st.root) / 'models' / 'fold_1' / 'lightgbm_predictions.parquet'
     _flip_byte(bad)
@@ -39,7 +39,7 @@ def test_summary_leaves_out_a_damaged_fold_and_says_so(tmp_path):
     assert rec['folds'] == [0, 2]                                   # not [0, 1, 2] with fold 1's model quietly missing
     assert any(str(bad) in s and 'fold 1 left out' in s for s in rec['left_out']), rec['left_out']
     assert 'Left out of this summary' in page and 'fold 1 left out' in page
-    from tsresearch.reports import study_table, summarise
+    from tsresearch.summary import study_table, summarise
     assert set(summarise(study_table(st, rec['folds'], lab)).folds) == {2}
 
 
@@ -56,7 +56,7 @@ def test_try_load_tells_damaged_from_absent(tmp_path):
 def test_summary_leaves_out_stale_folds(tmp_path):
     "backtest.threshold changed, then only fold 0 re-backtested: folds 1-2 (old threshold) are not stitched in, and the banner says so."
     from tsresearch.backtest import _CONFIG_KEYS, walk_forward_study
-    from tsresearch.reports import write_summary
+    from tsresearch.summary import write_summary
     st, lab = _synthetic(tmp_path)
     for k in range(3):   # as the backtest stage stores them: with the config sections they depend on
         for n in ('metrics', 'returns', 'trades'): st.save('backtest', st.load('backtest', n, k), n, k, _CONFIG_KEYS)

@@ -373,7 +373,7 @@ def _finish(run: StudyRun, results):
             walk_forward_study(study)
         except Exception as e: get_logger().warning(f'{cfg.name}: walk-forward record (DSR, PBO) across folds failed ({type(e).__name__}: {e})')
     try:
-        from tsresearch.reports import write_summary
+        from tsresearch.summary import write_summary
         write_summary(study, results)
         for line in study.load('reports', 'summary').get('left_out', []):
             get_logger().warning(f'{cfg.name}: summary: {line}')
