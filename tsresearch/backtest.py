@@ -6,11 +6,13 @@
 from __future__ import annotations
 import itertools, math, os, sys
 from pathlib import Path
+from typing import Mapping
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .core import BacktestConfig, ConfigError, Study, code_hash, get_logger
+from .core import ArtifactError, BacktestConfig, ConfigError, Study, get_logger, stage
+from .labeling import barrier_defaults
 
 # %% auto #0
 __all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_thresholds', 'trial_configs', 'kelly_fraction_size',
@@ -18,9 +20,8 @@ __all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_threshold
            'vbt_trades', 'periods_per_year', 'trade_stats', 'performance_metrics', 'execution_delay', 'delay_positions',
            'sharpe_moments_cols', 'sharpe_moments', 'probabilistic_sharpe', 'expected_max_sharpe', 'deflated_sharpe',
            'null_sharpe_variance_cols', 'null_sharpe_variance', 'deflate_trials', 'pbo_cscv', 'strategy_positions',
-           'activity_gate', 'position_activity', 'backtest_predictions', 'fold_predictions', 'backtest_study',
-           'strategy_return_matrix', 'deflated_record', 'walk_forward_study', 'fold_problems', 'stored_folds',
-           'current_folds', 'walk_forward_inputs']
+           'activity_gate', 'position_activity', 'backtest_predictions', 'backtest_stage', 'strategy_return_matrix',
+           'deflated_record', 'stitched_record', 'walk_forward_stage', 'stored_folds', 'current_folds']
 
 # %% ../nbs/30_backtest.ipynb #8a5215eb
 def forecast_signal(preds: pd.DataFrame, signal: str = 'threshold', threshold: float = 0.1) -> np.ndarray:
@@ -372,41 +373,16 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
     return dict(metrics=metrics[METRIC_COLUMNS], **out)
 
 # %% ../nbs/30_backtest.ipynb #c0ae8b6a
-_CONFIG_KEYS = ('backtest', 'models', 'ensemble', 'labels')
-
-def fold_predictions(study: Study, fold: int) -> tuple[pd.DataFrame, dict]:
-    "All of a fold's predictions (models, then the ensemble's if it runs) and the content hashes of their artifacts."
-    from tsresearch.train import train_study
-    res = train_study(study, fold)
-    preds = [r['predictions'] for r in res.values()]
-    inputs = {f'models/{m}': study.input_hash('models', f'{m}_predictions', fold) for m in res}
-    try:
-        from tsresearch.ensemble import ensemble_study
-        ens = ensemble_study(study, fold)
-        if isinstance(ens, dict): ens = pd.concat([v['predictions'] if isinstance(v, dict) else v for v in ens.values()], ignore_index=True)
-        if ens is not None and len(ens):
-            preds.append(ens); inputs['ensemble'] = study.input_hash('ensemble', 'predictions', fold)
-    except Exception as e:   # the ensemble is optional here: backtest the models alone
-        get_logger().warning(f'{study.config.name}: fold {fold}: no ensemble predictions to backtest ({type(e).__name__}: {e})')
-    return pd.concat(preds, ignore_index=True), inputs
-
-def backtest_study(study: Study, fold: int) -> dict[str, pd.DataFrame]:
-    "Backtest (or load, if current) every model x horizon of fold `fold`; {'metrics', 'returns', 'trades'}."
-    import tsresearch.backtest
-    preds, inputs = fold_predictions(study, fold)
-    inputs |= {'code': code_hash(tsresearch.backtest)}
-    names = ('metrics', 'returns', 'trades')
-    got = {n: study.load_current('backtest', n, fold, _CONFIG_KEYS, inputs) for n in names}
-    if all(v is not None for v in got.values()): return got
-    from tsresearch.ingest import ingest_study
-    cfg = study.config
-    get_logger().info(f'{cfg.name}: fold {fold}: backtesting {preds.model.nunique()} models')
-    from tsresearch.labeling import barrier_defaults   # unset multipliers are chosen by bar size
-    bars = ingest_study(study)[0]
-    lab = barrier_defaults(cfg.labels, bars)
-    out = backtest_predictions(preds, bars, cfg.backtest, lab.pt_mult / lab.sl_mult)
-    for n in names: study.save('backtest', out[n], n, fold, _CONFIG_KEYS, inputs)
-    return out
+@stage('backtest', needs=('models', 'ensemble', 'ingest'), config=('backtest', 'labels'), per_fold=True,
+       outputs=('metrics', 'returns', 'trades'), notebook='30_backtest')
+def backtest_stage(models: dict, ensemble: pd.DataFrame, ingest: dict, config, fold: int) -> dict:
+    "Every model x horizon of the fold (the ensemble's too) backtested on the study's bars: metrics, returns, trades."
+    preds = pd.concat([r['predictions'] for r in models.values()] + ([ensemble] if len(ensemble) else []),
+                      ignore_index=True)
+    get_logger().info(f'{config.name}: fold {fold}: backtesting {preds.model.nunique()} models')
+    bars = ingest['bars']
+    labels = barrier_defaults(config.labels, bars)   # unset multipliers are chosen by bar size
+    return backtest_predictions(preds, bars, config.backtest, labels.pt_mult / labels.sl_mult)
 
 # %% ../nbs/30_backtest.ipynb #ed3ef7c1
 def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.DataFrame:
@@ -433,62 +409,33 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     activity = position_activity(positions.reindex(index=m.index, columns=m.columns).fillna(0.0))
     return rec.assign(**{c: activity[c].to_numpy() for c in activity})
 
-def _fold_returns(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's stored backtest returns (`ArtifactError` naming the file if absent or damaged); it backtests nothing."
-    return study.load('backtest', 'returns', fold)
-
-def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: dict | None = None) -> dict:
-    """The stitched test-window record of every strategy over `folds` (default: `current_folds`):
-    {'oos': deflated_record, 'pbo': CSCV}, saved as `backtest/oos` and `backtest/pbo`."""
-    from tsresearch.core import ArtifactError
-    folds = current_folds(study)[0] if folds is None else list(folds)
-    if not folds:
-        where = study._dir('backtest', None)
-        raise ArtifactError(f'{where}: no fold has intact backtest returns that are current for the config')
-    rets = {k: (returns or {}).get(k) for k in folds}
-    rets = {k: r if r is not None else _fold_returns(study, k) for k, r in rets.items()}   # read each fold once
-    m = pd.concat([strategy_return_matrix(r) for r in rets.values()]).fillna(0.0).sort_index()
+def stitched_record(returns: Mapping[int, pd.DataFrame], cfg: BacktestConfig, n_blocks: int = 16) -> dict:
+    """The stitched test-window record of every strategy over the folds' backtest `returns`:
+    {'oos': deflated_record, 'pbo': CSCV}."""
+    m = pd.concat([strategy_return_matrix(r) for r in returns.values()]).fillna(0.0).sort_index()
     s = int(min(n_blocks, len(m) // 4)) // 2 * 2
-    res = pbo_cscv(m.to_numpy(), s) if s >= 2 and m.shape[1] >= 2 else dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
-    res |= dict(strategies=list(m.columns), folds=folds)
-    pos = pd.concat([strategy_return_matrix(r, 'position') for r in rets.values()]).sort_index()
-    cfg = study.config.backtest
+    if s >= 2 and m.shape[1] >= 2: pbo = pbo_cscv(m.to_numpy(), s)
+    else: pbo = dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
+    pbo |= dict(strategies=list(m.columns), folds=sorted(returns))
+    pos = pd.concat([strategy_return_matrix(r, 'position') for r in returns.values()]).sort_index()
     oos = activity_gate(deflated_record(m, trial_configs(cfg), positions=pos), cfg.min_active_bars, cfg.min_trades)
-    oos = oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
-    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))   # which returns, settings
-    study.save('backtest', res, 'pbo', **made_of)
-    study.save('backtest', oos, 'oos', **made_of)
-    return dict(oos=oos, pbo=res)
+    return dict(oos=oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True), pbo=pbo)
+
+@stage('walk_forward', needs=('backtest',), config=('backtest',), store='backtest', outputs=('oos', 'pbo'))
+def walk_forward_stage(backtest: Mapping[int, dict], config) -> dict:
+    "The walk-forward record over every fold whose backtest is current (none is computed for it)."
+    if not backtest: raise ArtifactError('no fold has intact backtest returns that are current for the config')
+    return stitched_record({k: b['returns'] for k, b in backtest.items()}, config.backtest)
 
 # %% ../nbs/30_backtest.ipynb #9ddb8e49
-_FOLD_STORES = ('features', 'models', 'ensemble', 'backtest')   # what a fold's stages keep in the store
-
-def _fold_artifacts(study: Study, store: str, fold: int) -> list[str]:
-    "A fold's artifacts in `store`; under `models`, only those of the configured models (and their `_permuted` twins)."
-    names = study.artifacts(store, fold)
-    if store != 'models': return names
-    model = lambda n: n.rsplit('_', 1)[0].removesuffix('_permuted')   # lightgbm_permuted_metrics -> lightgbm
-    return [n for n in names if model(n) in study.config.models.names]
-
-def fold_problems(study: Study, fold: int) -> list[str]:
-    "Why fold `fold`'s results cannot enter the study's record: damaged or stale artifacts, no backtest; [] if none."
-    out = [p for s in _FOLD_STORES for n in _fold_artifacts(study, s, fold) if (p := study.problem(s, n, fold))]
-    have = study.artifacts('backtest', fold)
-    missing = [n for n in ('metrics', 'returns') if n not in have]
-    return out + [f'{study._dir("backtest", fold)}/{n}: no artifact (the fold was not backtested)' for n in missing]
-
 def stored_folds(study: Study) -> list[int]:
     "Folds with models or backtests in the store."
-    roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study._dir(s, None))]
+    roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study.path(s))]
     dirs = [p for d in roots for p in study.fs.glob(f'{d}/fold_*')]
     return sorted({int(Path(p).name[5:]) for p in dirs if Path(p).name[5:].isdigit()})
 
 def current_folds(study: Study, folds=None) -> tuple[list[int], dict[int, list[str]]]:
-    "The folds (default: every stored one) whose artifacts are intact and current for the config; the others' problems."
+    "The folds (default: every stored one) whose backtest is current, computing nothing; why the others are not."
     folds = stored_folds(study) if folds is None else list(folds)
-    problems = {k: fold_problems(study, k) for k in folds}
-    return [k for k in folds if not problems[k]], {k: p for k, p in problems.items() if p}
-
-def walk_forward_inputs(study: Study, folds) -> dict:
-    "The content hashes of the folds' returns that a walk-forward record is made of."
-    return {f'returns/fold_{k}': study.input_hash('backtest', 'returns', k) for k in folds}
+    states = {k: study.state('backtest', k) for k in folds}
+    return [k for k, (h, _) in states.items() if h], {k: [why] for k, (h, why) in states.items() if h is None}

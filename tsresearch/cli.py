@@ -89,9 +89,8 @@ def cmd_validate(a) -> int:
 # %% ../nbs/90_cli.ipynb #dd84f15f
 def cmd_ingest(a) -> int:
     "Run the ingest stage of a study and print its quality table."
-    from tsresearch.ingest import ingest_study, quality_table
-    _, q = ingest_study(Study(load_config(a.config)))
-    print(quality_table(q).to_string())
+    from tsresearch.ingest import quality_table   # lazily, as every command: `tsresearch --help` stays fast
+    print(quality_table(Study(load_config(a.config)).get('ingest')['quality']).to_string())
     return 0
 
 def check_folds(folds: list[int] | None, cfg, source) -> None:
@@ -111,7 +110,7 @@ def cmd_run(a) -> int:
         failed += sum(not r['ok'] for r in res)
         skipped = sum(bool(r.get('skipped')) for r in res)
         print(f"{cfg.name}: {sum(r['ok'] for r in res)}/{len(res)} stages ok" + (f' ({skipped} resumed)' if skipped else '') +
-              f" -> {Path(cfg.resolve(cfg.report.dir)) / cfg.name / 'index.html'}")
+              f" -> {Study(cfg).reports_dir / 'index.html'}")
         for r in res:
             if not r['ok']: print(f"  FAILED {'fold ' + str(r['fold']) + ' ' if r.get('fold') is not None else ''}{r['stage']} at cell {r.get('cell')}: {r.get('error')}", file=sys.stderr)
     return 1 if failed else 0

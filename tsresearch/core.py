@@ -432,8 +432,9 @@ MANIFEST_KEYS = ('stage', 'name', 'fold', 'kind', 'file', 'sha256', 'config_keys
 
 class Study:
     "The run directory of one study: the only way stages exchange data."
-    def __init__(self, config: StudyConfig, root: str | None = None):
+    def __init__(self, config: StudyConfig, root: str | None = None, stages: Mapping[str, 'Stage'] | None = None):
         self.config = config
+        self.stages = dict(stages or {})   # declarations that stand in for the registry's here (tests' fakes)
         self.root = root or config.resolve(f'{config.runtime.runs_dir}/{config.name}')
         self.fs, self._base = fsspec.core.url_to_fs(self.root)
 
@@ -587,6 +588,11 @@ def page(self: Study, notebook: str, fold: int | None = None) -> Path:
     "The HTML page the runner renders for `notebook` (at `fold`)."
     return self.reports_dir.joinpath(*([f'fold_{fold}'] if fold is not None else []), f'{notebook}.html')
 
+@patch
+def executed(self: Study, notebook: str, fold: int | None = None) -> Path:
+    "Where the runner keeps `notebook` as it executed it (at `fold`), beside its done-marker."
+    return Path(self.root).joinpath(*([f'fold_{fold}'] if fold is not None else []), f'{notebook}.ipynb')
+
 # %% ../nbs/00_core.ipynb #bbcf8f69
 @dataclass(frozen=True)
 class Stage:
@@ -603,12 +609,12 @@ class Stage:
     items: Callable | None = None
     code: Callable | tuple = ()
     external: Callable | None = None
-    encode: Callable | None = None
     decode: Callable | None = None
+    cache: bool = True
     module: str = '__main__'
 
     @property
-    def stored(self) -> bool: return self.fn is not None and self.outputs != ('',)
+    def stored(self) -> bool: return self.fn is not None and self.cache
     @property
     def folder(self) -> str: return self.store or self.name
     def names(self, item: str | None = None) -> list[str]:
@@ -622,10 +628,11 @@ def stage(name: str, needs=(), config=(), per_fold: bool = False, notebook: str 
     """Declare stage `name`; as a decorator, attach its function. `needs`: stages whose results it reads (passed to
     the function by name); `config`: config sections (or `section.key`) its result depends on; `per_fold`: one
     result per fold; `notebook`: the stage notebook the runner executes for it; `store`: folder (default `name`);
-    `outputs`: artifact names (default `name`; a dict result gives one per name; `('',)`: never stored);
-    `optional`: outputs a result may lack; `items(config)`: one result per item (e.g. per model), each with its own
-    cache; `code`: more modules its result depends on (names, or a function of the item); `external(config)`:
-    content hashes of inputs from outside the store; `encode`/`decode`: result to outputs and back."""
+    `outputs`: artifact names (default `name`; a dict result gives one per name); `optional`: outputs a result may
+    lack; `items(config)`: one result per item (e.g. per model), each with its own cache; `code`: more modules its
+    result depends on (names, or a function of the item); `external(config)`: content hashes of inputs from outside
+    the store; `decode`: the stored outputs back to the result; `cache=False`: kept in memory only (cheaper to
+    rebuild than to load). Without a function, a stage is a report: its notebook is its product."""
     caller = sys._getframe(1).f_globals.get('__name__', '__main__')
     def declare(fn=None):
         spec = Stage(name, fn, tuple(needs), tuple(config), per_fold, notebook, module=caller, **kw)
@@ -655,6 +662,11 @@ def stage_spec(name: str) -> Stage:
         known = sorted(set(STAGES) | set(_declarations()))
         raise ConfigError(f'no stage {name!r}; declared stages: {", ".join(known)}')
     return STAGES[name]
+
+@patch
+def spec(self: Study, name: str) -> Stage:
+    "The declaration of stage `name` for this study: its own stand-in if it has one, else the registry's."
+    return self.stages.get(name) or stage_spec(name)
 
 def load_stages() -> dict[str, Stage]:
     "Every declared stage: the package's and any declared in this process."
@@ -764,7 +776,7 @@ def _inputs(self: Study, spec: Stage, fold, item, compute: bool) -> tuple[dict |
     per-fold need from a study-level stage, every fold's that is current), external inputs, code."""
     inputs = {}
     for need in spec.needs:
-        other = stage_spec(need)
+        other = self.spec(need)
         if other.per_fold and not spec.per_fold:   # gathered over folds: the current ones, nothing computed
             for k in range(self.config.splits.fold_count):
                 h, _ = self._state(need, k, compute=False)
@@ -782,7 +794,7 @@ def _digest(obj) -> str: return sha256_bytes(json.dumps(obj, sort_keys=True, def
 @patch
 def _state(self: Study, name: str, fold=None, compute: bool = True) -> tuple[str | None, str | None]:
     "(content hash of the stage's current result, None) or (None, why it is not current); `compute` makes it current."
-    spec = stage_spec(name)
+    spec = self.spec(name)
     fold = self._fold_of(spec, fold)
     parts = {}
     for item in _items(spec, self.config):
@@ -818,7 +830,7 @@ def _compute(self: Study, spec: Stage, fold, item, inputs: dict):
     "Compute one result from its needs' values and store its artifacts (each atomically, with its manifest)."
     values = {}
     for need in spec.needs:
-        other = stage_spec(need)
+        other = self.spec(need)
         if other.per_fold and not spec.per_fold:
             folds = [int(k.rsplit('_', 1)[1]) for k in inputs if k.startswith(f'{need}/fold_')]
             values[need] = {k: self.get(need, k) for k in folds}
@@ -827,13 +839,13 @@ def _compute(self: Study, spec: Stage, fold, item, inputs: dict):
     if not spec.stored: return result
     outputs = spec.outputs or (spec.name,)
     single = len(outputs) == 1 and not spec.optional
-    arts = spec.encode(result) if spec.encode else {outputs[0]: result} if single else result
+    arts = {outputs[0]: result} if single else result
     if missing := [o for o in outputs if o not in arts]:
         raise ArtifactError(f'stage {spec.name!r} returned no {missing} (it declares outputs {list(outputs)})')
     for o in [*outputs, *(o for o in spec.optional if arts.get(o) is not None)]:
         name = f'{item}_{o}' if item else o
         self.save(spec.folder, arts[o], name, fold, spec.config, inputs)
-    return result
+    return spec.decode(arts) if spec.decode else result
 
 @patch
 def _load_result(self: Study, spec: Stage, fold, item, current: Mapping[str, str]):
@@ -849,7 +861,7 @@ def _load_result(self: Study, spec: Stage, fold, item, current: Mapping[str, str
 def get(self: Study, name: str, fold: int | None = None):
     """The result of stage `name` (at `fold`): read from the store if current, else computed (and what it needs,
     first) and stored. A stage with items gives {item: result}."""
-    spec = stage_spec(name)
+    spec = self.spec(name)
     if spec.fn is None: raise ConfigError(f'stage {name!r} is a report ({spec.notebook}): there is no result to get')
     fold = self._fold_of(spec, fold)
     out = {item: self._get_one(spec, fold, item) for item in _items(spec, self.config)}

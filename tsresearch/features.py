@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 from scipy.signal import oaconvolve
 
-from .core import ConfigError, DataError, FeaturesConfig, Study, code_hash, get_logger
+from .core import ConfigError, DataError, FeaturesConfig, Study, get_logger, stage
 from .labeling import COARSE_SPACING, coarse_bars, segments, _njit
 
 # %% auto #0
 __all__ = ['META', 'FFD_THRESHOLDS', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features',
            'price_features', 'session_date_features', 'calendar_features', 'feature_groups', 'build_features',
            'check_causal', 'ffd_weights', 'frac_diff_ffd', 'min_ffd_d', 'ffd_defaults', 'fit_regime_hmm', 'hmm_filter',
-           'fit_scaler', 'apply_scaler', 'select_features', 'fit_fold_features', 'transform_fold', 'feature_study',
-           'fold_feature_study', 'fold_matrix']
+           'fit_scaler', 'apply_scaler', 'select_features', 'fit_fold_features', 'transform_fold', 'features_stage',
+           'fold_features_stage']
 
 # %% ../nbs/03_features.ipynb #dc5671ee
 def symbol_blocks(symbols) -> list[tuple[str, slice]]:
@@ -426,29 +426,16 @@ def transform_fold(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.D
     return der[['symbol', 'timestamp', 'is_filled'] + params['columns']]
 
 # %% ../nbs/03_features.ipynb #8cf2ffaf
-def feature_study(study: Study) -> pd.DataFrame:
-    "Run (or load, if current) the raw features stage."
-    import tsresearch.features, tsresearch.tokens
-    from tsresearch.ingest import ingest_study
-    bars, quality = ingest_study(study)
-    cals = {s['symbol']: s['calendar'] for s in quality['symbols']}
-    freqs = {s['symbol']: s['freq'] for s in quality['symbols']}
-    inputs = {'bars': study.input_hash('ingest', 'bars'), 'code': code_hash(tsresearch.features, tsresearch.tokens)}
-    return study.cached('features', lambda: build_features(bars, study.config.features, cals, freqs), name='raw',
-                        config_keys=('features',), inputs=inputs)
+@stage('features', needs=('ingest',), config=('features',), outputs=('raw',), code=('tsresearch.tokens',),
+       notebook='03_features')
+def features_stage(ingest, config) -> pd.DataFrame:
+    "The raw features of the study's bars, each symbol on its own calendar and bar size."
+    symbols = ingest['quality']['symbols']
+    cals, freqs = {s['symbol']: s['calendar'] for s in symbols}, {s['symbol']: s['freq'] for s in symbols}
+    return build_features(ingest['bars'], config.features, cals, freqs)
 
-def fold_feature_study(study: Study, fold: int) -> dict:
-    "Fit (or load, if current) one fold's feature parameters from its training rows."
-    import tsresearch.features
-    from tsresearch.labeling import label_study
-    from tsresearch.splits import split_study
-    raw, labels, folds = feature_study(study), label_study(study), split_study(study)
-    if not 0 <= fold < len(folds): raise ConfigError(f'fold {fold} does not exist: the study has {len(folds)} folds')
-    inputs = {'raw': study.input_hash('features', 'raw'), 'labels': study.input_hash('labels', 'labels'),
-              'splits': study.input_hash('splits', 'folds'), 'code': code_hash(tsresearch.features)}
-    return study.cached('features', lambda: fit_fold_features(raw, labels, folds[fold].train, study.config.features, study.config.runtime.seed),
-                        name='params', fold=fold, config_keys=('features', 'runtime'), inputs=inputs)
-
-def fold_matrix(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's scaled model matrix (all rows; index sets from `04_splits` say which to use)."
-    return transform_fold(feature_study(study), fold_feature_study(study, fold), study.config.features)
+@stage('fold_features', needs=('features', 'labels', 'splits'), config=('features', 'runtime.seed'), per_fold=True,
+       store='features', outputs=('params',), notebook='03_features')
+def fold_features_stage(features, labels, splits, config, fold: int) -> dict:
+    "One fold's feature parameters, fitted on its training rows only."
+    return fit_fold_features(features, labels, splits[fold].train, config.features, config.runtime.seed)

@@ -14,7 +14,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .core import (ConfigError, DataError, Section, StudyConfig, Study, format_validation_error,
-                             sha256_file, sha256_bytes, code_hash, get_logger, NAME_PATTERN)
+                             sha256_file, sha256_bytes, code_hash, get_logger, stage, NAME_PATTERN)
 from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_date_labels, session_grid
 
 # %% auto #0
@@ -24,7 +24,8 @@ __all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'ADJ_CLOSE_ALIASES', '
            'UnsortedError', 'ChecksumError', 'UnsafeArchiveError', 'file_format', 'read_table', 'normalize_columns',
            'parse_timestamps', 'daily_timestamps', 'check_values', 'adjust_prices', 'check_order', 'validate_file',
            'DatasetSpec', 'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files', 'load_dataset',
-           'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_study', 'quality_table', 'plot_bars']
+           'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_inputs', 'ingest_stage', 'quality_table',
+           'plot_bars']
 
 # %% ../nbs/01_ingest.ipynb #08ffa92e
 class EmptyFileError(DataError): "The file has no data rows."
@@ -471,18 +472,21 @@ def suspect_moves(bars: pd.DataFrame, sigmas: float = 8.0, ratio_tol: float = 0.
     return pd.concat(out, ignore_index=True)[SUSPECT_COLS] if out else pd.DataFrame(columns=SUSPECT_COLS)
 
 # %% ../nbs/01_ingest.ipynb #7cdc6a8c
-def _study_inputs(study: Study):
-    cfg, d = study.config, study.config.data
-    cat = load_catalog(cfg.resolve(d.catalog))
+def _catalog_files(config) -> tuple:
+    "The study's catalog, its folders and each dataset's files with their sha256."
+    d = config.data
+    cat = load_catalog(config.resolve(d.catalog))
     if unknown := [n for n in d.datasets if n not in cat.datasets]:
-        raise ConfigError(f'data.datasets: unknown dataset(s) {unknown}; the catalog {d.catalog} has {list(cat.datasets)}')
-    dirs = dict(base=cat.base, staging_dir=cfg.resolve(d.staging_dir), generated_dir=cfg.resolve(d.generated_dir))
-    files = {n: dataset_files(cat.datasets[n], n, **dirs) for n in d.datasets}
-    inputs = {f'{n}/spec': sha256_bytes(cat.datasets[n].model_dump_json().encode()) for n in d.datasets}
-    inputs.update({f'{n}/{p.name}': sha for n in d.datasets for p, sha in files[n]})
-    import tsresearch.ingest, tsresearch.calendars
-    inputs['code'] = code_hash(tsresearch.ingest, tsresearch.calendars)
-    return cat, dirs, files, inputs
+        msg = f'unknown dataset(s) {unknown}; the catalog {d.catalog} has {list(cat.datasets)}'
+        raise ConfigError(f'data.datasets: {msg}')
+    dirs = dict(base=cat.base, staging_dir=config.resolve(d.staging_dir), generated_dir=config.resolve(d.generated_dir))
+    return cat, dirs, {n: dataset_files(cat.datasets[n], n, **dirs) for n in d.datasets}
+
+def ingest_inputs(config) -> dict:
+    "What the ingest stage reads from outside the store: each dataset's catalog entry and files, by content hash."
+    cat, _, files = _catalog_files(config)
+    inputs = {f'{n}/spec': sha256_bytes(cat.datasets[n].model_dump_json().encode()) for n in files}
+    return inputs | {f'{n}/{p.name}': sha for n, fs in files.items() for p, sha in fs}
 
 # %% ../nbs/01_ingest.ipynb #75ddd022
 def _describe_move(m) -> str:
@@ -517,23 +521,23 @@ def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     stats = _with_suspects(stats, moves).assign(dataset=name, calendar=spec.calendar, freq=freq)
     return bars, {**rep, 'freq': freq}, stats
 
-def ingest_study(study: Study) -> tuple[pd.DataFrame, dict]:
-    "Run (or load, if current) the ingest stage: gridded bars and a quality report."
-    cat, dirs, files, inputs = _study_inputs(study)
-    keys = dict(config_keys=('data',), inputs=inputs)
-    bars, quality = study.load_current('ingest', 'bars', **keys), study.load_current('ingest', 'quality', **keys)
-    if bars is not None and quality is not None: return bars, quality
-    d = study.config.data
+@stage('ingest', config=('data',), outputs=('bars', 'quality'), external=ingest_inputs,
+       code=('tsresearch.calendars',), notebook='01_ingest')
+def ingest_stage(config) -> dict:
+    "The study's datasets loaded, validated and gridded: {'bars': one frame, 'quality': the report}."
+    cat, dirs, files = _catalog_files(config)
+    d = config.data
     parts = [_ingest_dataset(cat.datasets[n], n, d, dirs, files[n]) for n in d.datasets]
     bars = pd.concat([p[0] for p in parts], ignore_index=True)
     stats = pd.concat([p[2] for p in parts], ignore_index=True)
-    if bars.empty: raise DataError(f'no bars left after selecting symbols {d.symbols} and dates {d.start}..{d.end}', file=d.catalog)
-    if stats['symbol'].duplicated().any(): raise ConfigError(f"data.datasets: symbol(s) {stats['symbol'][stats['symbol'].duplicated()].tolist()} appear in more than one dataset")
+    if bars.empty:
+        msg = f'no bars left after selecting symbols {d.symbols} and dates {d.start}..{d.end}'
+        raise DataError(msg, file=d.catalog)
+    if (twice := stats['symbol'][stats['symbol'].duplicated()].tolist()):
+        raise ConfigError(f'data.datasets: symbol(s) {twice} appear in more than one dataset')
     quality = {'datasets': [p[1] for p in parts], 'symbols': stats.to_dict('records'), 'rows': len(bars),
                'first': str(bars['timestamp'].min()), 'last': str(bars['timestamp'].max())}
-    study.save('ingest', quality, 'quality', **keys)
-    study.save('ingest', bars, 'bars', **keys)
-    return bars, quality
+    return {'bars': bars, 'quality': quality}
 
 # %% ../nbs/01_ingest.ipynb #a13b889f
 def quality_table(quality: dict) -> pd.DataFrame:

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import numba
 
-from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, code_hash
+from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, stage
+from .splits import train_cutoff
 
 # %% auto #0
 __all__ = ['COARSE_SPACING', 'BARRIER_DEFAULTS', 'segments', 'volatility', 'time_decay', 'coarse_bars', 'barrier_defaults',
            'triple_barrier_labels', 'meta_labels', 'class_balance', 'label_coverage', 'bars_before', 'label_shares',
-           'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure', 'label_study']
+           'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure', 'barrier_search_stage',
+           'labels_stage']
 
 # %% ../nbs/02_labeling.ipynb #ae44871e
 def _njit(f):
@@ -308,20 +310,19 @@ def barrier_search_figure(result: dict, title: str = 'barrier search: label bala
     return fig.update_layout(legend=dict(orientation='h', y=-0.2))
 
 # %% ../nbs/02_labeling.ipynb #01b61ee4
-def label_study(study: Study) -> pd.DataFrame:
-    "Run (or load, if current) the labels stage from the study's ingested bars, after the barrier search if configured."
-    import tsresearch.labeling
-    from tsresearch.ingest import ingest_study
-    bars, _ = ingest_study(study)
-    cfg, keys = study.config.labels, ('labels',)
-    inputs = {'bars': study.input_hash('ingest', 'bars'), 'code': code_hash(tsresearch.labeling)}
+@stage('barrier_search', needs=('ingest',), config=('labels', 'splits.train_frac', 'runtime.seed'), store='labels',
+       notebook='02_labeling')
+def barrier_search_stage(ingest, config) -> dict:
+    "With `labels.search`: the searched multipliers on the first training window (`search_barriers`); else no search."
+    cfg, bars = config.labels, ingest['bars']
+    if cfg.search is None: return {'search': None}
+    cut = train_cutoff(bars['timestamp'], config.splits.train_frac)
+    return search_barriers(bars, cfg, cut, config.runtime.seed)
+
+@stage('labels', needs=('ingest', 'barrier_search'), config=('labels',), notebook='02_labeling')
+def labels_stage(ingest, barrier_search, config) -> pd.DataFrame:
+    "Triple-barrier labels of the study's bars, with the searched multipliers when `labels.search` is set."
+    cfg = config.labels
     if cfg.search is not None:
-        from tsresearch.splits import train_cutoff
-        seed, keys = study.config.runtime.seed, ('labels', 'splits')
-        cut = train_cutoff(bars['timestamp'], study.config.splits.train_frac)
-        best = study.cached('labels', lambda: search_barriers(bars, cfg, cut, seed), name='barrier_search',
-                            config_keys=keys, inputs={**inputs, 'seed': str(seed)})
-        cfg = cfg.model_copy(update={'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult']})
-        inputs = {**inputs, 'barrier_search': study.input_hash('labels', 'barrier_search')}
-    return study.cached('labels', lambda: _require_labels(triple_barrier_labels(bars, cfg), cfg), name='labels',
-                        config_keys=keys, inputs=inputs)
+        cfg = cfg.model_copy(update={k: barrier_search[k] for k in ('pt_mult', 'sl_mult')})
+    return _require_labels(triple_barrier_labels(ingest['bars'], cfg), cfg)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import ArtifactError, Study, atomic_write, get_logger
+from .core import ArtifactError, Study, atomic_write, get_logger, stage
 from .backtest import periods_per_year   # one annualisation for backtest metrics and tearsheets
 
 # %% auto #0
@@ -122,7 +122,7 @@ def _fake_metrics(pred, lab, rng):
     out = {'metrics': {'test': by_h}, 'temperature': {h: 1.0 for h in by_h}, 'device': 'cpu', 'fit': {},
            'timing': {'train_s': float(rng.uniform(1, 5)), 'predict_s': 0.1,
                       'inference_per_s': float(rng.uniform(1e3, 1e4))}}
-    if pred.model.iloc[0].endswith('_permuted'):   # one twin's audit scores, as `audit_study` stores them
+    if pred.model.iloc[0].endswith('_permuted'):   # one twin's audit scores, as the `audit` stage stores them
         from tsresearch.train import frame_scores
         out |= {'audit': {h: [frame_scores(pred, lab, int(h))] for h in by_h}, 'permutations': 1}
     return out
@@ -315,10 +315,7 @@ def report_dir(study: Study) -> Path:
 def _labels(study: Study, labels):
     if labels is not None: return labels
     lab = try_load(study, 'labels', 'labels')
-    if lab is None:
-        from tsresearch.labeling import label_study
-        lab = label_study(study)
-    return lab
+    return study.get('labels') if lab is None else lab
 
 def write_fold_tearsheets(study: Study, fold: int, labels: pd.DataFrame | None = None, models: list[str] | None = None) -> list[Path]:
     "Write the model x horizon tearsheets of fold `fold` (every model with test predictions, or `models`); return their paths."
@@ -408,7 +405,7 @@ def best_models(table: pd.DataFrame, oos: pd.DataFrame | None = None) -> list[di
 
 # %% ../nbs/40_reports.ipynb #bdd778f4
 def permuted_metrics(study: Study, folds) -> dict:
-    "{(fold, model): metrics JSON} of the `*_permuted` twins (`15_train.audit_study`) on `folds`."
+    "{(fold, model): metrics JSON} of the `*_permuted` twins (the `audit` stage of `15_train`) on `folds`."
     return {(k, m): met for k in folds for m in model_names(study, k)
             if m.endswith('_permuted') and (met := try_load(study, 'models', f'{m}_metrics', k)) is not None}
 
@@ -550,13 +547,11 @@ def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str
             + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
 
 def _fold_ids(study: Study) -> list[int]:
-    d = study._dir('models', None)
+    d = study.path('models')
     return sorted(int(Path(p).name[5:]) for p in study.fs.glob(f'{d}/fold_*')) if study.fs.exists(d) else []
 
 def _study_splits(study: Study, labels):
-    try:
-        from tsresearch.splits import split_study
-        return split_study(study), None
+    try: return study.get('splits'), None
     except Exception as e: return None, f'{type(e).__name__}: {e}'
 
 # %% ../nbs/40_reports.ipynb #c5c8c4d1
@@ -642,14 +637,12 @@ def usable_folds(study: Study, folds) -> tuple[list[int], list[str]]:
 
 def walk_forward_record(study: Study, folds) -> tuple[tuple, list[str]]:
     "(PBO, stitched record) if made of exactly these folds' returns at these settings, else (None, None); why."
-    from tsresearch.backtest import _CONFIG_KEYS, walk_forward_inputs
     if study.manifest('backtest', 'oos') is None or not folds: return (None, None), []
-    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))
-    pbo, oos = (study.load_current('backtest', n, None, **made_of) for n in ('pbo', 'oos'))
-    if pbo is None or oos is None:
+    if study.state('walk_forward')[0] is None:
         why = f'walk-forward record left out: not made of folds {folds} at the current settings (rerun the study)'
         return (None, None), [why]
-    return (pbo.get('pbo'), oos), []
+    record = study.get('walk_forward')
+    return (record['pbo'].get('pbo'), record['oos']), []
 
 def left_out_html(lines: list[str]) -> str:
     "Amber banner: what the summary leaves out (stale or damaged folds, an outdated walk-forward record)."
@@ -710,3 +703,7 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     runs = runs if runs is not None else found_runs(report_dir(study))
     page = summary_html(study, table, audit, runs, preds, pbo, oos, left_out)
     return atomic_write(report_dir(study) / 'index.html', page)
+
+# %% ../nbs/40_reports.ipynb #8147c185
+stage('fold_report', needs=('models', 'audit', 'ensemble', 'backtest'), config=('report',), per_fold=True,
+      notebook='40_reports')

@@ -11,12 +11,12 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, SplitsConfig, Study, TsResearchError, code_hash
+from .core import ConfigError, DataError, SplitsConfig, Study, TsResearchError, stage
 
 # %% auto #0
 __all__ = ['PARTS', 'train_cutoff', 'LeakageError', 'label_horizons', 'sample_intervals', 'Fold', 'walk_forward_windows',
            'purged_walk_forward', 'n_backtest_paths', 'cpcv_paths', 'cpcv_splits', 'make_folds', 'check_no_leakage',
-           'fold_frame', 'fold_summary', 'folds_table', 'folds_meta', 'folds_from_tables', 'split_study', 'plot_folds',
+           'fold_frame', 'fold_summary', 'folds_table', 'folds_meta', 'folds_from_tables', 'splits_stage', 'plot_folds',
            'plot_cpcv_paths']
 
 # %% ../nbs/04_splits.ipynb #d743cb1c
@@ -306,21 +306,18 @@ def folds_from_tables(table: pd.DataFrame, meta: dict) -> list[Fold]:
     return out
 
 # %% ../nbs/04_splits.ipynb #42bcb053
-def split_study(study: Study) -> list[Fold]:
-    "Run (or load, if current) the splits stage from the study's labels."
-    import tsresearch.splits
-    from tsresearch.labeling import label_study
-    labels = label_study(study); cfg = study.config.splits
-    keys, inputs = ('splits',), {'labels': study.input_hash('labels', 'labels'), 'code': code_hash(tsresearch.splits)}
-    table = study.load_current('splits', 'folds', config_keys=keys, inputs=inputs)
-    meta = study.load_current('splits', 'bounds', config_keys=keys, inputs=inputs) if table is not None else None
-    if meta is not None: return folds_from_tables(table, meta)
+def _stored_folds(arts: dict) -> list[Fold]: return folds_from_tables(arts['folds'], arts['bounds'])
+
+@stage('splits', needs=('labels',), config=('splits',), outputs=('folds', 'bounds'), decode=_stored_folds,
+       notebook='04_splits')
+def splits_stage(labels, config) -> dict:
+    "The study's folds, checked for leakage, as the row-code table and bounds `folds_from_tables` reads back."
+    cfg = config.splits
     folds = make_folds(labels, cfg)
     check_no_leakage(folds, labels, cfg)
-    study.save('splits', folds_table(folds, len(labels)), 'folds', config_keys=keys, inputs=inputs)
-    study.save('splits', {'scheme': cfg.scheme, 'n_backtest_paths': n_backtest_paths(cfg.cpcv_groups, cfg.cpcv_test_groups) if cfg.scheme == 'cpcv' else None,
-                          **folds_meta(folds)}, 'bounds', config_keys=keys, inputs=inputs)
-    return folds
+    paths = n_backtest_paths(cfg.cpcv_groups, cfg.cpcv_test_groups) if cfg.scheme == 'cpcv' else None
+    bounds = {'scheme': cfg.scheme, 'n_backtest_paths': paths, **folds_meta(folds)}
+    return {'folds': folds_table(folds, len(labels)), 'bounds': bounds}
 
 # %% ../nbs/04_splits.ipynb #128ef1a9
 _COLORS = {'train': '#4C78A8', 'val': '#F58518', 'test': '#54A24B', 'purged': '#E45756', 'embargoed': '#B279A2'}

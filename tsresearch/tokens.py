@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import numba
 
-from .core import ConfigError, DataError
+from .core import ConfigError, DataError, stage
 from .labeling import _njit, segments
 
 # %% auto #0
@@ -207,3 +207,6 @@ def token_frequencies(tokens: pd.DataFrame, by_symbol: bool = False) -> pd.DataF
     f['share'] = f['count'] / (f.groupby('symbol')['count'].transform('sum') if by_symbol else f['count'].sum())
     f['name'] = token_names(f['token'])
     return f.sort_values(keys[:-1] + ['count'], ascending=[True] * (len(keys) - 1) + [False], kind='stable').reset_index(drop=True)
+
+# %% ../nbs/03a_tokens.ipynb #c277b188
+stage('tokens', needs=('ingest',), notebook='03a_tokens')   # a report: the tokens enter the features stage

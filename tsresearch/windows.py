@@ -12,14 +12,14 @@ import lightning as L
 from fastcore.basics import patch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .core import ConfigError, DataError, Study, select_device
-from .features import feature_groups
+from .core import ConfigError, DataError, Study, select_device, stage
+from .features import feature_groups, transform_fold
 from .labeling import segments, time_decay
 from .tokens import VOCAB_SIZE
 
 # %% auto #0
 __all__ = ['eligible_anchors', 'row_targets', 'training_decay', 'WindowSet', 'WindowBatches', 'WindowDataset', 'keep_batch',
-           'WindowDataModule', 'window_dtype', 'window_study']
+           'WindowDataModule', 'window_dtype', 'windows_stage']
 
 # %% ../nbs/05_windows.ipynb #9b524585
 def eligible_anchors(start, bad, lookback: int, filled=None) -> np.ndarray:
@@ -259,14 +259,14 @@ def window_dtype(pref: str, device) -> str:
     "`models.window_dtype` on `device`: 'auto' is float16 on a GPU, float32 on a CPU."
     return pref if pref != 'auto' else 'float16' if torch.device(device).type == 'cuda' else 'float32'
 
-def window_study(study: Study, fold: int, lookback: int | None = None, batch_size: int | None = None) -> WindowDataModule:
-    "The fold's `WindowDataModule` from the study's stored stages and `models`/`runtime` settings."
-    from tsresearch.features import feature_study, fold_matrix
-    from tsresearch.labeling import label_study
-    from tsresearch.splits import split_study
-    cfg, rt = study.config.models, study.config.runtime
+@stage('windows', needs=('features', 'fold_features', 'labels', 'splits'), config=('models', 'labels', 'runtime', 'features'),
+       per_fold=True, cache=False, notebook='05_windows')
+def windows_stage(features, fold_features, labels, splits, config, fold: int) -> WindowDataModule:
+    "The fold's `WindowDataModule` (built in memory, not stored) with the `models`, `labels` and `runtime` settings."
+    cfg, rt = config.models, config.runtime
     device = select_device(rt.device, rt.threads)
-    ws = WindowSet(fold_matrix(study, fold), label_study(study), feature_study(study)['log_close'].to_numpy(), split_study(study)[fold],
-                   lookback or cfg.lookback, study.config.labels.horizons, cfg.exclude_filled, cfg.max_train_windows,
-                   window_dtype(cfg.window_dtype, device), study.config.labels.weight_decay)
-    return WindowDataModule(ws, batch_size or cfg.batch_size, rt.seed, device)
+    matrix = transform_fold(features, fold_features, config.features)
+    ws = WindowSet(matrix, labels, features['log_close'].to_numpy(), splits[fold], cfg.lookback, config.labels.horizons,
+                   cfg.exclude_filled, cfg.max_train_windows, window_dtype(cfg.window_dtype, device),
+                   config.labels.weight_decay)
+    return WindowDataModule(ws, cfg.batch_size, rt.seed, device)
