@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.signal import oaconvolve
 
 from .core import ConfigError, DataError, FeaturesConfig, Study, get_logger, stage
-from .labeling import COARSE_SPACING, coarse_bars, segments, _njit
+from .kernels import COARSE_SPACING, coarse_bars, njit, segments
 
 # %% auto #0
 __all__ = ['META', 'FFD_THRESHOLDS', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features',
@@ -267,16 +267,20 @@ def fit_regime_hmm(X: np.ndarray, n_states: int, seed: int = 0, max_obs: int = 5
                 vars=np.diagonal(m.covars_, axis1=1, axis2=2)[o].tolist())
 
 # %% ../nbs/03_features.ipynb #6dc3ebac
-@_njit
+@njit
 def _forward(logb, A, pi, first):
     n, S = logb.shape
-    out = np.full((n, S), np.nan); a = pi.copy(); have = False
+    out = np.full((n, S), np.nan)
+    a = pi.copy()
+    have = False
     for t in range(n):
         if first[t]: have = False
         if np.isnan(logb[t, 0]): continue
         b = np.exp(logb[t] - logb[t].max())
         a = (a @ A if have else pi) * b
-        a /= a.sum(); out[t] = a; have = True
+        a /= a.sum()
+        out[t] = a
+        have = True
     return out
 
 def hmm_filter(X: np.ndarray, params: dict, first=None) -> np.ndarray:

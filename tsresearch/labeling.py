@@ -7,48 +7,43 @@ from __future__ import annotations
 import math
 import numpy as np
 import pandas as pd
-import numba
 
 from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, stage
-from .splits import train_cutoff
+from .kernels import coarse_bars, njit, segments, train_cutoff
 
 # %% auto #0
-__all__ = ['COARSE_SPACING', 'BARRIER_DEFAULTS', 'segments', 'volatility', 'time_decay', 'coarse_bars', 'barrier_defaults',
-           'triple_barrier_labels', 'meta_labels', 'class_balance', 'label_coverage', 'bars_before', 'label_shares',
-           'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure', 'barrier_search_stage',
-           'labels_stage']
-
-# %% ../nbs/02_labeling.ipynb #ae44871e
-def _njit(f):
-    "numba.njit, caching compiled code on disk when defined in a module file (not in a notebook cell)."
-    return numba.njit(cache='__file__' in globals(), nogil=True)(f)
-
-def segments(symbols) -> tuple[np.ndarray, np.ndarray]:
-    "Per bar, the first and last row index of its symbol's block (bars sorted by symbol, then time)."
-    s = np.asarray(symbols)
-    start = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    if len(start) != len(np.unique(s)):   # a symbol appears in more than one block
-        raise DataError('bars must be grouped by symbol (sorted by symbol, then timestamp)', column='symbol')
-    lens = np.diff(np.r_[start, len(s)])
-    return np.repeat(start, lens), np.repeat(start + lens - 1, lens)
+__all__ = ['BARRIER_DEFAULTS', 'volatility', 'barrier_defaults', 'triple_barrier_labels', 'meta_labels', 'class_balance',
+           'label_coverage', 'bars_before', 'label_shares', 'label_balance', 'search_barriers', 'search_trials',
+           'barrier_search_figure', 'barrier_search_stage', 'labels_stage']
 
 # %% ../nbs/02_labeling.ipynb #9894e3b8
-@_njit
+@njit
 def _ewma_vol(c, seg_start, span, min_periods):
-    a = 2.0 / (span + 1.0); out = np.full(len(c), np.nan); v = 0.0; n = 0
+    a = 2.0 / (span + 1.0)
+    out = np.full(len(c), np.nan)
+    v = 0.0
+    n = 0
     for t in range(len(c)):
-        if t == seg_start[t]: v = 0.0; n = 0; continue
+        if t == seg_start[t]:
+            v = 0.0
+            n = 0
+            continue
         r = math.log(c[t] / c[t - 1])
         v = r * r if n == 0 else (1 - a) * v + a * r * r
         n += 1
         if n >= min_periods: out[t] = math.sqrt(v)
     return out
 
-@_njit
+@njit
 def _atr(h, l, c, seg_start, span, min_periods):
-    out = np.full(len(c), np.nan); v = 0.0; n = 0
+    out = np.full(len(c), np.nan)
+    v = 0.0
+    n = 0
     for t in range(len(c)):
-        if t == seg_start[t]: v = 0.0; n = 0; continue
+        if t == seg_start[t]:
+            v = 0.0
+            n = 0
+            continue
         pc = c[t - 1]
         tr = max(h[t] - l[t], abs(h[t] - pc), abs(l[t] - pc)) / pc
         n += 1
@@ -61,36 +56,51 @@ def volatility(bars: pd.DataFrame, kind: str = 'ewma', span: int = 100, min_peri
     start, _ = segments(bars['symbol'])
     c = bars['close'].to_numpy(np.float64)
     if kind == 'ewma': return _ewma_vol(c, start, float(span), min_periods)
-    if kind == 'atr': return _atr(bars['high'].to_numpy(np.float64), bars['low'].to_numpy(np.float64), c, start, float(span), min_periods)
+    if kind == 'atr':
+        h, l = bars['high'].to_numpy(np.float64), bars['low'].to_numpy(np.float64)
+        return _atr(h, l, c, start, float(span), min_periods)
     raise ConfigError(f"labels.vol: unknown volatility {kind!r} (use 'ewma' or 'atr')")
 
 # %% ../nbs/02_labeling.ipynb #93f26278
-@_njit
+@njit
 def _triple_barrier(o, h, l, c, vol, seg_end, side, H, pt, sl, scale, vert_sign, min_ret):
     n = len(c)
-    label = np.full(n, np.nan); ret = np.full(n, np.nan)
-    t1 = np.full(n, -1, np.int64); barrier = np.zeros(n, np.int8)
+    label = np.full(n, np.nan)
+    ret = np.full(n, np.nan)
+    t1 = np.full(n, -1, np.int64)
+    barrier = np.zeros(n, np.int8)
     for t in range(n):
         if t + H > seg_end[t] or not (vol[t] > 0) or side[t] == 0: continue
         w = vol[t] * (math.sqrt(H) if scale else 1.0)
         s = side[t]
         up = c[t] * math.exp((pt if s > 0 else sl) * w)    # upper: profit for a long, stop for a short
         dn = c[t] * math.exp(-(sl if s > 0 else pt) * w)
-        lab = 0.0; j_hit = t + H; r = math.log(c[t + H] / c[t]); b = 0
+        lab = 0.0
+        j_hit = t + H
+        r = math.log(c[t + H] / c[t])
+        b = 0
         stop_dn = s > 0                                       # which barrier is the stop
         for j in range(t + 1, t + H + 1):
             gap_dn, gap_up = o[j] <= dn, o[j] >= up
             if gap_dn or gap_up:
-                r = math.log(o[j] / c[t]); b = -1 if gap_dn else 1; j_hit = j; break
+                r = math.log(o[j] / c[t])
+                b = -1 if gap_dn else 1
+                j_hit = j
+                break
             hit_dn, hit_up = l[j] <= dn, h[j] >= up
             if hit_dn and hit_up: b = -1 if stop_dn else 1
             elif hit_dn: b = -1
             elif hit_up: b = 1
             else: continue
-            r = math.log((dn if b < 0 else up) / c[t]); j_hit = j; break
+            r = math.log((dn if b < 0 else up) / c[t])
+            j_hit = j
+            break
         if b != 0: lab = float(b)
         elif vert_sign and abs(r) > min_ret: lab = 1.0 if r > 0 else -1.0
-        label[t] = lab; ret[t] = r; t1[t] = j_hit; barrier[t] = b
+        label[t] = lab
+        ret[t] = r
+        t1[t] = j_hit
+        barrier[t] = b
     return label, t1, ret, barrier
 
 # %% ../nbs/02_labeling.ipynb #29b307d9
@@ -98,43 +108,32 @@ def _arrays(bars):
     return [bars[k].to_numpy(np.float64) for k in ('open', 'high', 'low', 'close')]
 
 # %% ../nbs/02_labeling.ipynb #8fbb9ae3
-@_njit
+@njit
 def _uniqueness_attribution(c, seg_start, t1):
-    n = len(c); cnt = np.zeros(n + 1)
+    n = len(c)
+    cnt = np.zeros(n + 1)
     for i in range(n):
-        if t1[i] >= 0: cnt[i + 1] += 1.0; cnt[t1[i] + 1] -= 1.0
-    inv = np.zeros(n + 1); att = np.zeros(n + 1); k = 0.0
+        if t1[i] >= 0:
+            cnt[i + 1] += 1.0
+            cnt[t1[i] + 1] -= 1.0
+    inv = np.zeros(n + 1)
+    att = np.zeros(n + 1)
+    k = 0.0
     for s in range(n):
         k += cnt[s]
         r = 0.0 if s == seg_start[s] else math.log(c[s] / c[s - 1])
         inv[s + 1] = inv[s] + (1.0 / k if k > 0 else 0.0)
         att[s + 1] = att[s] + (r / k if k > 0 else 0.0)
-    u = np.full(n, np.nan); a = np.full(n, np.nan)
+    u = np.full(n, np.nan)
+    a = np.full(n, np.nan)
     for i in range(n):
         if t1[i] >= 0:
             u[i] = (inv[t1[i] + 1] - inv[i + 1]) / (t1[i] - i)
             a[i] = abs(att[t1[i] + 1] - att[i + 1])
     return u, a
 
-# %% ../nbs/02_labeling.ipynb #eff4715c
-def time_decay(uniqueness: np.ndarray, last: float = 1.0) -> np.ndarray:
-    "AFML 4.11 decay factors for labels in time order (NaN uniqueness counts as 0)."
-    x = np.cumsum(np.nan_to_num(uniqueness))
-    if x[-1] == 0: return np.ones_like(x)
-    slope = (1 - last) / x[-1] if last >= 0 else 1 / ((last + 1) * x[-1])
-    const = 1 - slope * x[-1]
-    return np.clip(const + slope * x, 0, None)
-
 # %% ../nbs/02_labeling.ipynb #e983d795
-COARSE_SPACING = pd.Timedelta('20h')   # median bar spacing from which bars count as daily (or coarser)
 BARRIER_DEFAULTS = {'intraday': 2.0, 'daily': 1.0}   # pt_mult = sl_mult when unset
-
-def coarse_bars(timestamps, symbols=None) -> bool:
-    "True for daily or coarser bars: median spacing of consecutive timestamps (per symbol) of 20 hours or more."
-    t = pd.DatetimeIndex(timestamps).as_unit('ns').asi8
-    gap = np.diff(t)
-    if symbols is not None: gap = gap[np.asarray(symbols)[1:] == np.asarray(symbols)[:-1]]
-    return bool(len(gap)) and np.median(gap) >= COARSE_SPACING.value
 
 def barrier_defaults(cfg: LabelsConfig, bars: pd.DataFrame) -> LabelsConfig:
     "`cfg` with unset `pt_mult`/`sl_mult` chosen by bar size (`BARRIER_DEFAULTS`); untimed bars count as intraday."

@@ -14,18 +14,10 @@ import pandas as pd
 from .core import ConfigError, DataError, SplitsConfig, Study, TsResearchError, stage
 
 # %% auto #0
-__all__ = ['PARTS', 'train_cutoff', 'LeakageError', 'label_horizons', 'sample_intervals', 'Fold', 'walk_forward_windows',
-           'purged_walk_forward', 'n_backtest_paths', 'cpcv_paths', 'cpcv_splits', 'make_folds', 'check_no_leakage',
-           'fold_frame', 'fold_summary', 'folds_table', 'folds_meta', 'folds_from_tables', 'splits_stage', 'plot_folds',
+__all__ = ['PARTS', 'LeakageError', 'label_horizons', 'sample_intervals', 'Fold', 'walk_forward_windows', 'purged_walk_forward',
+           'n_backtest_paths', 'cpcv_paths', 'cpcv_splits', 'make_folds', 'check_no_leakage', 'fold_frame',
+           'fold_summary', 'folds_table', 'folds_meta', 'folds_from_tables', 'splits_stage', 'plot_folds',
            'plot_cpcv_paths']
-
-# %% ../nbs/04_splits.ipynb #d743cb1c
-def train_cutoff(timestamps, train_frac: float) -> pd.Timestamp:
-    "End (exclusive) of the first training window: training rows have `timestamp < train_cutoff(...)`."
-    u = pd.DatetimeIndex(timestamps).unique().sort_values()      # hashing, then sorting the few unique values
-    if not 0 < train_frac < 1: raise ConfigError(f'splits.train_frac: must lie in (0, 1), got {train_frac}')
-    if len(u) < 2: raise ConfigError(f'splits: {len(u)} distinct timestamp(s), too few to split')
-    return u[int(np.floor(train_frac * len(u)))]
 
 # %% ../nbs/04_splits.ipynb #6c67c020
 class LeakageError(TsResearchError):

@@ -7,10 +7,9 @@ from __future__ import annotations
 import functools, math
 import numpy as np
 import pandas as pd
-import numba
 
 from .core import ConfigError, DataError, stage
-from .labeling import _njit, segments
+from .kernels import njit, segments
 
 # %% auto #0
 __all__ = ['COMPONENTS', 'VOCAB_SIZE', 'encode_tokens', 'decode_tokens', 'token_vocabulary', 'token_names', 'price_action_tokens',
@@ -55,9 +54,11 @@ def token_names(tokens) -> np.ndarray:
     return _names()[np.asarray(tokens, np.int64)]
 
 # %% ../nbs/03a_tokens.ipynb #92b624ae
-@_njit
+@njit
 def _bar_types(o, h, l, c, seg_start, doji_body):
-    n = len(c); body = np.zeros(n, np.int8); rel = np.zeros(n, np.int8)
+    n = len(c)
+    body = np.zeros(n, np.int8)
+    rel = np.zeros(n, np.int8)
     for t in range(n):
         r = h[t] - l[t]
         if r > 0 and abs(c[t] - o[t]) > doji_body * r: body[t] = 1 if c[t] > o[t] else 2
@@ -74,15 +75,22 @@ def _prices(bars):
     return [bars[k].to_numpy(np.float64) for k in ('open', 'high', 'low', 'close')], start
 
 # %% ../nbs/03a_tokens.ipynb #abf0b541
-@_njit
+@njit
 def _swings(o, h, l, c, seg_start, n_piv):
-    n = len(c); sw = np.zeros(n, np.int8); hi = np.zeros(n, np.int8); lo = np.zeros(n, np.int8)
-    last_h = np.nan; last_l = np.nan
+    n = len(c)
+    sw = np.zeros(n, np.int8)
+    hi = np.zeros(n, np.int8)
+    lo = np.zeros(n, np.int8)
+    last_h = np.nan
+    last_l = np.nan
     for t in range(n):
-        if t == seg_start[t]: last_h = np.nan; last_l = np.nan
+        if t == seg_start[t]:
+            last_h = np.nan
+            last_l = np.nan
         p = t - n_piv
         if p - n_piv < seg_start[t]: continue
-        is_h = True; is_l = True
+        is_h = True
+        is_l = True
         for j in range(p - n_piv, p):
             if h[j] >= h[p]: is_h = False
             if l[j] <= l[p]: is_l = False
@@ -99,17 +107,31 @@ def _swings(o, h, l, c, seg_start, n_piv):
     return sw, hi, lo
 
 # %% ../nbs/03a_tokens.ipynb #2bfa5ee4
-@_njit
+@njit
 def _regime(h, l, c, seg_start, sw_hi, sw_lo, ema_span, slope_bars, overlap_bars, max_overlap):
-    n = len(c); reg = np.zeros(n, np.int8); ema = np.empty(n); frac = np.zeros(n); ov_mean = np.full(n, np.nan)
-    a = 2.0 / (ema_span + 1); warm = max(ema_span, slope_bars, overlap_bars)
-    e = 0.0; ov = 0.0; last_h = 0; last_l = 0
+    n = len(c)
+    reg = np.zeros(n, np.int8)
+    ema = np.empty(n)
+    frac = np.zeros(n)
+    ov_mean = np.full(n, np.nan)
+    a = 2.0 / (ema_span + 1)
+    warm = max(ema_span, slope_bars, overlap_bars)
+    e = 0.0
+    ov = 0.0
+    last_h = 0
+    last_l = 0
     for t in range(n):
         s = seg_start[t]
-        if t == s: e = c[t]; ov = 0.0; last_h = 0; last_l = 0
+        if t == s:
+            e = c[t]
+            ov = 0.0
+            last_h = 0
+            last_l = 0
         else:
             e += a * (c[t] - e)
-            top = min(h[t], h[t - 1]); bot = max(l[t], l[t - 1]); r = h[t] - l[t]
+            top = min(h[t], h[t - 1])
+            bot = max(l[t], l[t - 1])
+            r = h[t] - l[t]
             frac[t] = max(top - bot, 0.0) / r if r > 0 else (1.0 if top >= bot else 0.0)
             ov += frac[t]
             if t - overlap_bars > s: ov -= frac[t - overlap_bars]
@@ -124,22 +146,41 @@ def _regime(h, l, c, seg_start, sw_hi, sw_lo, ema_span, slope_bars, overlap_bars
     return reg, ema, ov_mean
 
 # %% ../nbs/03a_tokens.ipynb #8a02f354
-@_njit
+@njit
 def _breakouts(h, l, c, seg_start, n_bars, fail_bars):
-    n = len(c); ev = np.zeros(n, np.int8); d = 0; level = 0.0; age = 0
+    n = len(c)
+    ev = np.zeros(n, np.int8)
+    d = 0
+    level = 0.0
+    age = 0
     for t in range(n):
         s = seg_start[t]
         if t == s: d = 0
         e = 0
         if t - n_bars >= s:
-            hi = h[t - 1]; lo = l[t - 1]
-            for j in range(t - n_bars, t - 1): hi = max(hi, h[j]); lo = min(lo, l[j])
-            if c[t] > hi: e = 1; d = 1; level = hi; age = 0
-            elif c[t] < lo: e = 2; d = -1; level = lo; age = 0
+            hi = h[t - 1]
+            lo = l[t - 1]
+            for j in range(t - n_bars, t - 1):
+                hi = max(hi, h[j])
+                lo = min(lo, l[j])
+            if c[t] > hi:
+                e = 1
+                d = 1
+                level = hi
+                age = 0
+            elif c[t] < lo:
+                e = 2
+                d = -1
+                level = lo
+                age = 0
         if e == 0 and d != 0:
             age += 1
-            if d == 1 and c[t] < level: e = 3; d = 0
-            elif d == -1 and c[t] > level: e = 4; d = 0
+            if d == 1 and c[t] < level:
+                e = 3
+                d = 0
+            elif d == -1 and c[t] > level:
+                e = 4
+                d = 0
             elif age >= fail_bars: d = 0
         ev[t] = e
     return ev

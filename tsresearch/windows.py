@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .core import ConfigError, DataError, Study, select_device, stage
 from .features import feature_groups, transform_fold
-from .labeling import segments, time_decay
+from .kernels import segments, time_decay
 from .tokens import VOCAB_SIZE
 
 # %% auto #0
