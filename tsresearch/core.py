@@ -27,8 +27,8 @@ __all__ = ['Bars', 'Window', 'NonNegative', 'NAME_PATTERN', 'MANIFEST_KEYS', 'ST
            'FeaturesConfig', 'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig',
            'RuntimeConfig', 'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root',
            'parse_config', 'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'Stage',
-           'stage', 'stage_spec', 'load_stages', 'stage_order', 'stage_code', 'ConfigView', 'seed_everything',
-           'select_device', 'get_logger', 'setup_plotly']
+           'stage', 'stage_spec', 'load_stages', 'stage_order', 'imported_modules', 'stage_code', 'ConfigView',
+           'seed_everything', 'select_device', 'get_logger', 'setup_plotly']
 
 # %% ../nbs/00_core.ipynb #e1202258
 class TsResearchError(Exception):
@@ -694,12 +694,19 @@ def stage_order(stages: Mapping[str, Stage] | None = None) -> list[Stage]:
 @functools.cache
 def _module_source(name: str) -> bytes: return inspect.getsource(importlib.import_module(name)).encode()
 
+@functools.cache
+def imported_modules(name: str) -> tuple[str, ...]:
+    "The package modules (core aside) that module `name` takes functions or classes from: their code is part of it."
+    found = {getattr(v, '__module__', None) for v in vars(importlib.import_module(name)).values()}
+    return tuple(sorted(m for m in found if m and m.startswith('tsresearch.') and m not in (name, __name__)))
+
 def stage_code(spec: Stage, item: str | None = None) -> str:
-    "Hash of the code a stage's result depends on: its module, the modules it lists, and (outside a module) its function."
+    """Hash of the code a stage's result depends on: its module and the package modules it imports from (core aside:
+    a change there is a change of the artifact store), the modules it lists and (outside a module) its function."""
     more = spec.code(item) if callable(spec.code) else spec.code
     names = [m if isinstance(m, str) else m.__name__ for m in more]
-    own = [spec.module] if spec.module != '__main__' else []
-    blob = b''.join(_module_source(n) for n in own + names)
+    own = [spec.module, *imported_modules(spec.module)] if spec.module != '__main__' else []
+    blob = b''.join(_module_source(n) for n in dict.fromkeys(own + names))
     if spec.module == '__main__' and spec.fn is not None: blob += inspect.getsource(spec.fn).encode()
     return sha256_bytes(blob)[:16]
 
