@@ -92,7 +92,8 @@ def overlapping_position(weights, horizon: int) -> np.ndarray:
     "Position after each bar's close: the mean of the last `horizon` target weights (axis 0), missing weights as 0."
     w = np.nan_to_num(np.asarray(weights, float))
     c = np.cumsum(w, axis=0)
-    lag = np.zeros_like(c); lag[horizon:] = c[:-horizon]
+    lag = np.zeros_like(c)
+    lag[horizon:] = c[:-horizon]
     return (c - lag) / horizon
 
 # %% ../nbs/30_backtest.ipynb #4243f142
@@ -103,8 +104,10 @@ def cost_rate(cfg: BacktestConfig, mult: float = 1.0) -> float:
 def net_returns(position, returns, cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Gross (pos_{t-1} r_t), cost (c |Δpos_t|, from a flat start) and net return per bar (axis 0)."
     pos, r = np.asarray(position, float), np.nan_to_num(np.asarray(returns, float))
-    prev = np.zeros_like(pos); prev[1:] = pos[:-1]
-    gross = prev * r; c = cost * np.abs(pos - prev)
+    prev = np.zeros_like(pos)
+    prev[1:] = pos[:-1]
+    gross = prev * r
+    c = cost * np.abs(pos - prev)
     return gross, c, gross - c
 
 # %% ../nbs/30_backtest.ipynb #c0e7a1e5
@@ -113,14 +116,17 @@ def _vectorbt():
     d = os.environ.setdefault('NUMBA_CACHE_DIR', str(Path.home() / '.cache' / 'tsresearch' / 'numba'))
     Path(d).mkdir(parents=True, exist_ok=True)
     if 'numba' in sys.modules and 'vectorbt' not in sys.modules:
-        import numba.core.config; numba.core.config.reload_config()
+        import numba.core.config
+
+        numba.core.config.reload_config()
     import vectorbt as vbt
     return vbt
 
 def vbt_portfolio(close: pd.DataFrame, position: pd.DataFrame, cfg: BacktestConfig, mult: float = 1.0, freq=None):
     "A vectorbt Portfolio holding `position` (fraction of each column's capital) at each close, with the config's costs."
     vbt = _vectorbt()
-    fees = cfg.fees_bps * 1e-4 * mult; slip = (cfg.slippage_bps + cfg.spread_bps / 2) * 1e-4 * mult
+    fees = cfg.fees_bps * 1e-4 * mult
+    slip = (cfg.slippage_bps + cfg.spread_bps / 2) * 1e-4 * mult
     return vbt.Portfolio.from_orders(close, position, size_type='targetpercent', direction='both', fees=fees,
                                      slippage=slip, init_cash=1.0, freq=freq)
 
@@ -145,14 +151,17 @@ def periods_per_year(timestamps) -> float:
 
 def trade_stats(pnl) -> dict:
     "Trade count, win rate and profit factor (gross profit over gross loss) of trade P&Ls."
-    p = np.asarray(pnl, float); win, loss = p[p > 0].sum(), -p[p < 0].sum()
+    p = np.asarray(pnl, float)
+    win, loss = p[p > 0].sum(), -p[p < 0].sum()
     return dict(trades=len(p), win_rate=float((p > 0).mean()) if len(p) else np.nan,
                 profit_factor=float(win / loss) if loss > 0 else (np.inf if win > 0 else np.nan))
 
 def performance_metrics(net, position, ppy: float) -> dict:
     "Return, risk and activity figures (exposure: share of bars in the market; active_bars) of a net return series."
-    r, pos = np.asarray(net, float), np.asarray(position, float); n = len(r)
-    eq = np.cumprod(1 + r); total = eq[-1] - 1 if n else 0.0
+    r, pos = np.asarray(net, float), np.asarray(position, float)
+    n = len(r)
+    eq = np.cumprod(1 + r)
+    total = eq[-1] - 1 if n else 0.0
     annual = (1 + total) ** (ppy / n) - 1 if n and total > -1 else -1.0
     sd, down = r.std(ddof=1) if n > 1 else np.nan, math.sqrt(np.mean(np.minimum(r, 0) ** 2)) if n else np.nan
     dd = float((eq / np.maximum.accumulate(np.maximum(eq, 1)) - 1).min()) if n else 0.0
@@ -187,11 +196,17 @@ EULER_GAMMA = 0.5772156649015329
 
 def sharpe_moments_cols(a) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     "Per column of returns a [T, N]: per-bar Sharpe ratio, T, skewness and (non-excess) kurtosis (NaN where constant)."
-    a = np.asarray(a, float); n = a.shape[0]; nan = np.full(a.shape[1], np.nan)
+    a = np.asarray(a, float)
+    n = a.shape[0]
+    nan = np.full(a.shape[1], np.nan)
     if n < 2: return nan, n, nan, nan
-    d = a - a.mean(0); d2 = d * d; m2 = d2.mean(0); ok = m2 > 0; m2s = np.where(ok, m2, 1.0)
+    d = a - a.mean(0)
+    d2 = d * d
+    m2 = d2.mean(0)
+    ok = m2 > 0
+    m2s = np.where(ok, m2, 1.0)
     sr = np.where(ok, a.mean(0) / np.sqrt(m2s * n / (n - 1)), np.nan)
-    return sr, n, np.where(ok, (d2 * d).mean(0) / m2s ** 1.5, np.nan), np.where(ok, (d2 * d2).mean(0) / m2s ** 2, np.nan)
+    return sr, n, np.where(ok, (d2 * d).mean(0) / m2s**1.5, np.nan), np.where(ok, (d2 * d2).mean(0) / m2s**2, np.nan)
 
 def sharpe_moments(returns) -> tuple[float, int, float, float]:
     "Per-bar Sharpe ratio, length, skewness and (non-excess) kurtosis of a return series (NaN Sharpe if constant)."
@@ -216,9 +231,13 @@ def deflated_sharpe(sr: float, n: int, skew: float, kurt: float, n_trials: int, 
 
 def null_sharpe_variance_cols(a, lag: int = 0) -> np.ndarray:
     "Per column of returns a [T, N]: variance of the per-bar Sharpe estimator when the true Sharpe is 0, max(1, long-run/short-run variance ratio) / (T - 1)."
-    a = np.asarray(a, float); n = a.shape[0]
+    a = np.asarray(a, float)
+    n = a.shape[0]
     if n < 3: return np.full(a.shape[1], np.nan)
-    d = a - a.mean(0); c0 = (d * d).sum(0); c0s = np.where(c0 > 0, c0, 1.0); eta = np.ones(a.shape[1])
+    d = a - a.mean(0)
+    c0 = (d * d).sum(0)
+    c0s = np.where(c0 > 0, c0, 1.0)
+    eta = np.ones(a.shape[1])
     for k in range(1, min(int(lag), n - 1) + 1): eta += 2 * (1 - k / (lag + 1)) * (d[k:] * d[:-k]).sum(0) / c0s
     return np.where(c0 > 0, np.maximum(eta, 1.0) / (n - 1), np.nan)
 
@@ -228,12 +247,18 @@ def null_sharpe_variance(returns, lag: int = 0) -> float:
 
 def deflate_trials(moments: list, null_var, trial, n_trials: int) -> dict:
     "PSR, DSR (V₀ = mean null variance of the trials) and DSR (V = variance of the trials' Sharpe ratios) of series with `moments` [(sr, T, skew, kurt)]; `trial` marks the trials."
-    trial = np.asarray(trial, bool); srs = np.array([x[0] for x in moments], float)[trial]
+    trial = np.asarray(trial, bool)
+    srs = np.array([x[0] for x in moments], float)[trial]
     v = np.asarray(null_var, float)[trial]
     v0 = float(np.nanmean(v)) if np.isfinite(v).any() else 0.0
     v_xs = float(np.nanvar(srs, ddof=1)) if np.isfinite(srs).sum() > 1 else 0.0
-    return dict(psr=np.array([probabilistic_sharpe(*x) for x in moments], float), dsr=np.array([deflated_sharpe(*x, n_trials, v0) for x in moments], float),
-                dsr_xs=np.array([deflated_sharpe(*x, n_trials, v_xs) for x in moments], float), v0=v0, v_xs=v_xs)
+    return dict(
+        psr=np.array([probabilistic_sharpe(*x) for x in moments], float),
+        dsr=np.array([deflated_sharpe(*x, n_trials, v0) for x in moments], float),
+        dsr_xs=np.array([deflated_sharpe(*x, n_trials, v_xs) for x in moments], float),
+        v0=v0,
+        v_xs=v_xs,
+    )
 
 # %% ../nbs/30_backtest.ipynb #6606aa1e
 def _sharpe_cols(m: np.ndarray) -> np.ndarray:
@@ -244,8 +269,11 @@ def pbo_cscv(returns_matrix, n_blocks: int = 16) -> dict:
     "Probability of backtest overfitting of the columns (trials) of a T x N return matrix, by CSCV over `n_blocks` blocks."
     m = np.nan_to_num(np.asarray(returns_matrix, float))
     if m.ndim != 2 or m.shape[1] < 2: raise ValueError('pbo_cscv needs a T x N matrix with at least 2 trials')
-    if n_blocks < 2 or n_blocks % 2 or m.shape[0] < 2 * n_blocks: raise ValueError(f'n_blocks must be even and at most T/2, got {n_blocks} for T={m.shape[0]}')
-    blocks = np.array_split(np.arange(m.shape[0]), n_blocks); n = m.shape[1]; logits = []
+    if n_blocks < 2 or n_blocks % 2 or m.shape[0] < 2 * n_blocks:
+        raise ValueError(f'n_blocks must be even and at most T/2, got {n_blocks} for T={m.shape[0]}')
+    blocks = np.array_split(np.arange(m.shape[0]), n_blocks)
+    n = m.shape[1]
+    logits = []
     for ins in itertools.combinations(range(n_blocks), n_blocks // 2):
         i_rows = np.concatenate([blocks[b] for b in ins])
         o_rows = np.concatenate([blocks[b] for b in range(n_blocks) if b not in ins])
@@ -254,7 +282,14 @@ def pbo_cscv(returns_matrix, n_blocks: int = 16) -> dict:
         w = stats.rankdata(oos)[best] / (n + 1)
         logits.append(math.log(w / (1 - w)))
     lg = np.array(logits)
-    return dict(pbo=float((lg <= 0).mean()), logits=lg.tolist(), n_splits=len(lg), n_blocks=n_blocks, n_trials=n, n_obs=m.shape[0])
+    return dict(
+        pbo=float((lg <= 0).mean()),
+        logits=lg.tolist(),
+        n_splits=len(lg),
+        n_blocks=n_blocks,
+        n_trials=n,
+        n_obs=m.shape[0],
+    )
 
 # %% ../nbs/30_backtest.ipynb #f6165621
 _KEYS = ['model', 'horizon', 'symbol']
@@ -272,12 +307,22 @@ def _target_weights(g: pd.DataFrame, cfg: BacktestConfig, vol_long: pd.DataFrame
     "Signal x size of one model x horizon's prediction rows, on the grid (0 where there is no forecast)."
     g = g.merge(vol_long, on=['symbol', 'timestamp'], how='left')
     w = position_size(forecast_signal(g, cfg.signal, threshold), cfg, g.p_long, g.p_short, g.vol, payoff)
-    return g.assign(w=w).pivot_table(index='timestamp', columns='symbol', values='w', aggfunc='last').reindex(index=ts, columns=symbols).fillna(0).to_numpy()
+    return (
+        g.assign(w=w)
+        .pivot_table(index='timestamp', columns='symbol', values='w', aggfunc='last')
+        .reindex(index=ts, columns=symbols)
+        .fillna(0)
+        .to_numpy()
+    )
 
-def strategy_positions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0, vol_span: int = 100):
+
+def strategy_positions(
+    preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0, vol_span: int = 100
+):
     "Grid (timestamps, symbols, close, returns, bar mask, thresholds, ppy); {(model, horizon): positions} at close."
     p = preds[preds.part == 'test'] if 'part' in preds else preds
-    ts = pd.DatetimeIndex(sorted(p.timestamp.unique())); symbols = sorted(p.symbol.unique())
+    ts = pd.DatetimeIndex(sorted(p.timestamp.unique()))
+    symbols = sorted(p.symbol.unique())
     ppy = periods_per_year(bars.timestamp[bars.symbol.isin(symbols)])
     close, ret, vol = _bar_panel(bars, ts, symbols, ppy, vol_span)
     vol_long = vol.stack().rename('vol').rename_axis(['timestamp', 'symbol']).reset_index()
@@ -319,9 +364,33 @@ def position_activity(positions: pd.DataFrame) -> pd.DataFrame:
                          'trades': ((side != 0) & (side != before)).sum(0)}, index=positions.columns)
 
 # %% ../nbs/30_backtest.ipynb #4501ec0a
-METRIC_COLUMNS = ['model', 'horizon', 'symbol', 'cost_mult', 'total_return', 'annual_return', 'sharpe', 'sharpe_close',
-                  'sortino', 'calmar', 'max_drawdown', 'trades', 'win_rate', 'profit_factor', 'turnover', 'exposure',
-                  'active_bars', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'n_trials', 'threshold', 'delay_bars']
+METRIC_COLUMNS = [
+    'model',
+    'horizon',
+    'symbol',
+    'cost_mult',
+    'total_return',
+    'annual_return',
+    'sharpe',
+    'sharpe_close',
+    'sortino',
+    'calmar',
+    'max_drawdown',
+    'trades',
+    'win_rate',
+    'profit_factor',
+    'turnover',
+    'exposure',
+    'active_bars',
+    'never_traded',
+    'too_few',
+    'psr',
+    'dsr',
+    'dsr_xs',
+    'n_trials',
+    'threshold',
+    'delay_bars',
+]
 
 def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0,
                          vol_span: int = 100) -> dict[str, pd.DataFrame]:
@@ -346,7 +415,12 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
             net_close = net_returns(at_close[(m, h)], ret, cost_rate(cfg, mult))[2]   # traded at the signal's close
             for j, s in enumerate(syms + ['portfolio']):
                 if s == 'portfolio':
-                    r, p_, pnl, keep = net.mean(1), P.mean(1), by_mh.get_group((m, h)) if (m, h) in by_mh.groups else [], np.ones(len(ts), bool)
+                    r, p_, pnl, keep = (
+                        net.mean(1),
+                        P.mean(1),
+                        by_mh.get_group((m, h)) if (m, h) in by_mh.groups else [],
+                        np.ones(len(ts), bool),
+                    )
                     r_close = net_close.mean(1)
                 else:
                     pnl = by_sym.get_group((m, h, s)) if (m, h, s) in by_sym.groups else []
@@ -361,11 +435,24 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
                     held = (np.abs(P) > 1e-12).any(1)
                     met.update(turnover=float(np.abs(np.diff(P, axis=0, prepend=0)).sum(0).mean() * ppy / len(ts)),
                                exposure=float(held.mean()), active_bars=int(held.sum()))
-                moments[len(rows)], nullv[len(rows)] = sharpe_moments(r[keep]), null_sharpe_variance(r[keep], lag); rows.append(met)
+                moments[len(rows)], nullv[len(rows)] = sharpe_moments(r[keep]), null_sharpe_variance(r[keep], lag)
+                rows.append(met)
                 if mult == 1.0:
                     gg, cc = (gross.mean(1), cost.mean(1)) if s == 'portfolio' else (gross[:, j], cost[:, j])
-                    rets.append(pd.DataFrame({'timestamp': ts[keep], 'model': m, 'horizon': h, 'symbol': s, 'position': p_[keep],
-                                              'gross': gg[keep], 'cost': cc[keep], 'net': r[keep]}))
+                    rets.append(
+                        pd.DataFrame(
+                            {
+                                'timestamp': ts[keep],
+                                'model': m,
+                                'horizon': h,
+                                'symbol': s,
+                                'position': p_[keep],
+                                'gross': gg[keep],
+                                'cost': cc[keep],
+                                'net': r[keep],
+                            }
+                        )
+                    )
         if mult == 1.0: out = dict(returns=pd.concat(rets, ignore_index=True), trades=tr)
     metrics = _deflate(pd.DataFrame(rows), moments, nullv, trial_configs(cfg))
     metrics = activity_gate(metrics, cfg.min_active_bars, cfg.min_trades)
@@ -387,7 +474,9 @@ def backtest_stage(models: dict, ensemble: pd.DataFrame, ingest: dict, config, f
 # %% ../nbs/30_backtest.ipynb #ed3ef7c1
 def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.DataFrame:
     "Portfolio net returns (or column `values`), timestamp x 'model|h<horizon>', no benchmark or audit model, gaps 0."
-    r = returns[(returns.symbol == 'portfolio') & (returns.model != 'buy_and_hold') & ~returns.model.str.endswith('_permuted')]
+    r = returns[
+        (returns.symbol == 'portfolio') & (returns.model != 'buy_and_hold') & ~returns.model.str.endswith('_permuted')
+    ]
     return r.assign(strategy=r.model + '|h' + r.horizon.astype(str)).pivot_table(
         index='timestamp', columns='strategy', values=values, aggfunc='sum').sort_index().fillna(0.0)
 
@@ -397,8 +486,12 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     and the activity of `positions`."""
     hs = [int(c.rsplit('|h', 1)[1]) for c in m.columns]
     lag = max(hs, default=0) if lag is None else lag
-    a = m.to_numpy(float); srs, n, sk, ku = sharpe_moments_cols(a); n_trials = m.shape[1] * n_configs
-    d = deflate_trials(list(zip(srs, [n] * len(srs), sk, ku)), null_sharpe_variance_cols(a, lag), np.ones(len(srs), bool), n_trials)
+    a = m.to_numpy(float)
+    srs, n, sk, ku = sharpe_moments_cols(a)
+    n_trials = m.shape[1] * n_configs
+    d = deflate_trials(
+        list(zip(srs, [n] * len(srs), sk, ku)), null_sharpe_variance_cols(a, lag), np.ones(len(srs), bool), n_trials
+    )
     ann = math.sqrt(periods_per_year(m.index)) if len(m) > 1 else np.nan
     rec = pd.DataFrame({'model': [c.rsplit('|h', 1)[0] for c in m.columns], 'horizon': hs, 'sharpe': srs * ann,
                         'psr': d['psr'], 'dsr': d['dsr'], 'dsr_xs': d['dsr_xs'], 'n_trials': n_trials, 'n_obs': len(m),

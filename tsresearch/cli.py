@@ -74,7 +74,7 @@ def cmd_validate(a) -> int:
     fmt = a.format if a.format != 'zip' else None
     with tempfile.TemporaryDirectory() as tmp:
         for p in _bars_files(a, tmp):
-            try: bars, rep = validate_file(p, fmt, a.timezone, a.timestamp_format, a.symbol, a.symbol_column,
+            try:bars, rep = validate_file(p, fmt, a.timezone, a.timestamp_format, a.symbol, a.symbol_column,
                                            a.symbol_from_filename, dict(a.column or []), a.repair)
             except DataError as e: raise DataError(flag_hints(e.detail), e.file, e.rows, e.column) from None
             summary = {'file': str(p), 'rows': len(bars), 'symbols': sorted(bars['symbol'].unique().tolist()),
@@ -82,7 +82,11 @@ def cmd_validate(a) -> int:
                        'duplicates_dropped': rep['duplicates_dropped'], 'rows_reordered': rep['rows_reordered']}
             if a.calendar:
                 _, stats = complete_grid(bars, a.calendar, a.freq)
-                summary.update(filled=int(stats['filled'].sum()), gaps=int(stats['gaps'].sum()), off_grid=int(stats['off_grid_dropped'].sum()))
+                summary.update(
+                    filled=int(stats['filled'].sum()),
+                    gaps=int(stats['gaps'].sum()),
+                    off_grid=int(stats['off_grid_dropped'].sum()),
+                )
             print(json.dumps(summary) if a.json else '\n'.join(f'{k:>20}: {v}' for k, v in summary.items()))
     return 0
 
@@ -109,10 +113,17 @@ def cmd_run(a) -> int:
         res = run_study(c, folds=a.folds, resume=a.resume, fail_fast=a.fail_fast, jobs=a.jobs or cfg.runtime.jobs)
         failed += sum(not r['ok'] for r in res)
         skipped = sum(bool(r.get('skipped')) for r in res)
-        print(f"{cfg.name}: {sum(r['ok'] for r in res)}/{len(res)} stages ok" + (f' ({skipped} resumed)' if skipped else '') +
-              f" -> {Study(cfg).reports_dir / 'index.html'}")
+        print(
+            f"{cfg.name}: {sum(r['ok'] for r in res)}/{len(res)} stages ok"
+            + (f' ({skipped} resumed)' if skipped else '')
+            + f" -> {Study(cfg).reports_dir / 'index.html'}"
+        )
         for r in res:
-            if not r['ok']: print(f"  FAILED {'fold ' + str(r['fold']) + ' ' if r.get('fold') is not None else ''}{r['stage']} at cell {r.get('cell')}: {r.get('error')}", file=sys.stderr)
+            if not r['ok']:
+                print(
+                    f"  FAILED {'fold ' + str(r['fold']) + ' ' if r.get('fold') is not None else ''}{r['stage']} at cell {r.get('cell')}: {r.get('error')}",
+                    file=sys.stderr,
+                )
     return 1 if failed else 0
 
 # %% ../nbs/90_cli.ipynb #84a54c0f

@@ -189,7 +189,9 @@ class ModelsConfig(Section):
     batch_size: int = Field(256, ge=1)
     max_train_windows: int | None = Field(None, ge=1)  # cap (evenly spaced) for smoke sizes
     exclude_filled: bool = True           # no window anchored on a gap-filled bar
-    window_dtype: Literal['auto', 'float32', 'float16'] = 'auto'   # window arrays (auto: float16 on GPU, float32 on CPU; 05_windows)
+    window_dtype: Literal['auto', 'float32', 'float16'] = (
+        'auto'  # window arrays (auto: float16 on GPU, float32 on CPU; 05_windows)
+    )
     params: dict[str, dict] = {}          # per-model overrides, e.g. {patchtst: {channel_independent: false}}
     _names = field_validator('names')(_distinct)
     @field_validator('quantiles')
@@ -202,7 +204,9 @@ class ModelsConfig(Section):
         return sorted(v)
 
 class EnsembleConfig(Section):
-    method: Literal['logistic', 'lightgbm'] = 'logistic'   # stacking meta-learner on validation (out-of-fold) probabilities
+    method: Literal['logistic', 'lightgbm'] = (
+        'logistic'  # stacking meta-learner on validation (out-of-fold) probabilities
+    )
     C: float = Field(1.0, gt=0)           # inverse L2 strength of the logistic meta-learner
     models: list[str] | None = None       # base models to stack (None: every trained model except naive ones)
     prior_shrink: float = Field(1.0, ge=0, le=1)   # stack's class prior: 1 members' average, 0 validation window's
@@ -223,7 +227,9 @@ class BacktestConfig(Section):
     kelly_fraction: float = Field(0.25, gt=0, le=1)
     max_leverage: float = Field(1.0, gt=0)      # cap on |position| (also caps Kelly)
     cost_multipliers: list[NonNegative] = Field([0.0, 1.0, 2.0], min_length=1)   # cost-sensitivity table
-    n_configs: int = Field(1, ge=1)   # configurations tried for this study (signal, sizing, thresholds, model settings): DSR trials N = models x horizons x n_configs
+    n_configs: int = Field(
+        1, ge=1
+    )  # configurations tried for this study (signal, sizing, thresholds, model settings): DSR trials N = models x horizons x n_configs
 
 class ReportConfig(Section):
     dir: str = 'reports'
@@ -236,7 +242,7 @@ class RuntimeConfig(Section):
     device: Literal['auto', 'cpu', 'cuda'] = 'auto'
     threads: int | None = Field(1, ge=1, le=1024)   # torch CPU threads per process (1 is fastest on 2 cores)
     seed: int = Field(42, ge=0, le=2**32 - 1)   # numpy's legacy seed range, the narrowest of the seeded libraries
-    jobs: int = Field(1, ge=1)            # folds `tsresearch run` executes at once, one kernel each (`--jobs` overrides)
+    jobs: int = Field(1, ge=1)  # folds `tsresearch run` executes at once, one kernel each (`--jobs` overrides)
     unhashed: ClassVar[tuple[str, ...]] = ('jobs',)   # how many run at once does not change a result
     runs_dir: str = 'runs'
 
@@ -363,9 +369,12 @@ def project_root(start: str | os.PathLike) -> Path:
 
 def parse_config(raw: Mapping, source: str = 'config', root: str | os.PathLike = '.') -> StudyConfig:
     "Validate a mapping (parsed YAML) into a `StudyConfig`, or raise `ConfigError` naming each bad key."
-    if not isinstance(raw, Mapping): raise ConfigError(f'{source}: expected a mapping of sections, got {type(raw).__name__}')
-    try: cfg = StudyConfig(**{**raw, 'root': str(root)})
-    except ValidationError as e: raise ConfigError(format_validation_error(e, StudyConfig, source)) from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f'{source}: expected a mapping of sections, got {type(raw).__name__}')
+    try:
+        cfg = StudyConfig(**{**raw, 'root': str(root)})
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(e, StudyConfig, source)) from None
     check_model_registry(cfg.models, source)
     return cfg
 
@@ -422,7 +431,9 @@ def atomic_write(path, data: bytes | str) -> Path:
 def _to_bytes(obj) -> tuple[bytes, str]:
     if isinstance(obj, pd.DataFrame):
         import io
-        buf = io.BytesIO(); obj.to_parquet(buf, engine='pyarrow'); return buf.getvalue(), 'parquet'
+        buf = io.BytesIO()
+        obj.to_parquet(buf, engine='pyarrow')
+        return buf.getvalue(), 'parquet'
     if isinstance(obj, (dict, list)):
         return json.dumps(obj, indent=1, sort_keys=True, default=str).encode(), 'json'
     raise TypeError(f'Study.save stores DataFrames (parquet) and dicts/lists (JSON), not {type(obj).__name__}')
@@ -472,7 +483,8 @@ def save(self: Study, stage: str, obj, name: str | None = None, fold: int | None
          config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None) -> dict:
     "Write `obj` atomically with its manifest; return the manifest."
     data, kind = _to_bytes(obj)
-    d = self._dir(stage, fold); self.fs.makedirs(d, exist_ok=True)
+    d = self._dir(stage, fold)
+    self.fs.makedirs(d, exist_ok=True)
     fname = f'{name or stage}.{kind}'
     man = dict(stage=stage, name=name or stage, fold=fold, kind=kind, file=fname, sha256=sha256_bytes(data),
                config_keys=list(config_keys), config_hash=self.config.section_hash(*config_keys),
@@ -492,7 +504,8 @@ def load(self: Study, stage: str, name: str | None = None, fold: int | None = No
     p = f'{self._dir(stage, fold)}/{man["file"]}'
     if not self.fs.exists(p): raise ArtifactError(f'{p}: manifest present but data file missing')
     with self.fs.open(p, 'rb') as f: data = f.read()
-    if sha256_bytes(data) != man['sha256']: raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
+    if sha256_bytes(data) != man['sha256']:
+        raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
     if man['kind'] == 'parquet':
         import io
         return pd.read_parquet(io.BytesIO(data))
@@ -513,11 +526,18 @@ def is_current(self: Study, stage: str, name: str | None = None, fold: int | Non
 def load_current(self: Study, stage: str, name: str | None = None, fold: int | None = None,
                  config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None):
     "The artifact if it is current and intact, else None (reads and hashes the data once)."
-    try: man = self.manifest(stage, name, fold)
+    try:man = self.manifest(stage, name, fold)
     except ArtifactError: return None
-    if man is None or man['config_hash'] != self.config.section_hash(*config_keys) or man['inputs'] != dict(inputs or {}): return None
-    try: return self.load(stage, name, fold)
-    except ArtifactError: return None
+    if (
+        man is None
+        or man['config_hash'] != self.config.section_hash(*config_keys)
+        or man['inputs'] != dict(inputs or {})
+    ):
+        return None
+    try:
+        return self.load(stage, name, fold)
+    except ArtifactError:
+        return None
 
 @patch
 def cached(self: Study, stage: str, compute: Callable[[], Any], name: str | None = None, fold: int | None = None,
@@ -891,20 +911,23 @@ def _get_one(self: Study, spec: Stage, fold, item):
 # %% ../nbs/00_core.ipynb #085098db
 def seed_everything(seed: int = 42) -> int:
     "Seed python, numpy, torch and Lightning; return the seed."
-    random.seed(seed); np.random.seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
     os.environ['PYTHONHASHSEED'] = str(seed)
     import torch
     torch.manual_seed(seed)
     try:
         import lightning.pytorch as pl
         pl.seed_everything(seed, workers=True, verbose=False)
-    except ImportError: pass
+    except ImportError:
+        pass
     return seed
 
 def select_device(pref: str = 'auto', threads: int | None = 1):
     "A `torch.device`: CUDA when present (or asked), else CPU limited to `threads` threads."
     import torch
-    if pref == 'cuda' and not torch.cuda.is_available(): raise ConfigError('runtime.device: cuda requested but no CUDA device is available')
+    if pref == 'cuda' and not torch.cuda.is_available():
+        raise ConfigError('runtime.device: cuda requested but no CUDA device is available')
     if pref in ('auto', 'cuda') and torch.cuda.is_available(): return torch.device('cuda')
     if threads: torch.set_num_threads(threads)
     return torch.device('cpu')
@@ -913,8 +936,10 @@ def get_logger(name: str = 'tsresearch', level: int = logging.INFO) -> logging.L
     "The package logger, with one stderr handler."
     log = logging.getLogger(name)
     if not log.handlers:
-        h = logging.StreamHandler(); h.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s', '%H:%M:%S'))
-        log.addHandler(h); log.setLevel(level)
+        h = logging.StreamHandler()
+        h.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s', '%H:%M:%S'))
+        log.addHandler(h)
+        log.setLevel(level)
     return log
 
 # %% ../nbs/00_core.ipynb #1d7b87e8

@@ -48,7 +48,8 @@ def _ratio(num, den, neutral: float) -> np.ndarray:
 
 def volatility_features(o, h, l, c, windows) -> dict[str, np.ndarray]:
     "Realised, Parkinson, Garman-Klass and Rogers-Satchell volatility over each window."
-    lc = np.log(c); r = np.r_[np.nan, np.diff(lc)]
+    lc = np.log(c)
+    r = np.r_[np.nan, np.diff(lc)]
     hl, co = np.log(h / l), np.log(c / o)
     terms = {'rv': r * r, 'parkinson': hl * hl / (4 * math.log(2)),
              'gk': 0.5 * hl * hl - (2 * math.log(2) - 1) * co * co,
@@ -77,14 +78,16 @@ def oscillator_features(h, l, c, v, cfg: FeaturesConfig) -> dict[str, np.ndarray
 # %% ../nbs/03_features.ipynb #f5434de0
 def price_features(o, h, l, c, v, cfg: FeaturesConfig) -> dict[str, np.ndarray]:
     "All raw price/volume features of one symbol's block (arrays in time order)."
-    lc = np.log(c); r = np.r_[np.nan, np.diff(lc)]
+    lc = np.log(c)
+    r = np.r_[np.nan, np.diff(lc)]
     out = {f'ret_{k}': lc - _lag(lc, k) for k in cfg.return_lags}
     out['hl_range'] = np.log(h / l)
     out['close_loc'] = _ratio(c - l, h - l, 0.5)
     out |= volatility_features(o, h, l, c, cfg.vol_windows)
     out |= oscillator_features(h, l, c, v, cfg)
     w = cfg.zscore_window
-    sk = _roll(r, w, 'skew'); warm = np.arange(len(r)) < w
+    sk = _roll(r, w, 'skew')
+    warm = np.arange(len(r)) < w
     out[f'skew_{w}'] = np.where(warm | ~np.isnan(sk), sk, 0.)   # a flat window has no skew: 0, not NaN
     return out
 
@@ -129,7 +132,9 @@ def session_date_features(ts, calendar: str | None = None) -> dict[str, np.ndarr
     return out
 
 # %% ../nbs/03_features.ipynb #3992d37f
-def calendar_features(ts: pd.DatetimeIndex, calendar: str | None = None, freq: str | None = None) -> dict[str, np.ndarray]:
+def calendar_features(
+    ts: pd.DatetimeIndex, calendar: str | None = None, freq: str | None = None
+) -> dict[str, np.ndarray]:
     "Fourier time-of-day/day-of-week terms and session or funding position, from timestamps only."
     from tsresearch.calendars import get_calendar, session_table, parse_freq
     ts = pd.DatetimeIndex(ts)
@@ -216,7 +221,8 @@ def ffd_weights(d: float, threshold: float = 1e-4, max_width: int = 100_000) -> 
 
 def frac_diff_ffd(x, d: float, threshold: float = 1e-4) -> np.ndarray:
     "Fixed-width fractionally differentiated series of `x` (NaN for the first width-1 values)."
-    x = np.asarray(x, float); w = ffd_weights(d, threshold)
+    x = np.asarray(x, float)
+    w = ffd_weights(d, threshold)
     out = np.full(len(x), np.nan)
     if len(x) >= len(w): out[len(w) - 1:] = oaconvolve(x, w)[len(w) - 1:len(x)]
     return out
@@ -229,14 +235,23 @@ def min_ffd_d(x_train, threshold: float = 1e-4, pvalue: float = 0.05, step: floa
     x = np.asarray(x_train, float)[-max_obs:]
     rows = []
     for d in np.round(np.arange(0, 1 + 1e-9, step), 4):
-        y = frac_diff_ffd(x, d, threshold); ok = ~np.isnan(y)
+        y = frac_diff_ffd(x, d, threshold)
+        ok = ~np.isnan(y)
         if ok.sum() < 30: continue
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', FutureWarning)   # statsmodels 0.15 announces a result object
             p = float(adfuller(y[ok], maxlag=1, regression='c', autolag=None)[1])
-        rows.append(dict(d=float(d), adf_pvalue=p, corr=float(np.corrcoef(y[ok], x[ok])[0, 1]) if d else 1.0, width=len(ffd_weights(d, threshold))))
+        rows.append(
+            dict(
+                d=float(d),
+                adf_pvalue=p,
+                corr=float(np.corrcoef(y[ok], x[ok])[0, 1]) if d else 1.0,
+                width=len(ffd_weights(d, threshold)),
+            )
+        )
         if p < pvalue: return float(d), pd.DataFrame(rows)
-    if not rows: raise DataError(f'too few training bars ({len(x)}) for an ADF test of the FFD series', column='log_close')
+    if not rows:
+        raise DataError(f'too few training bars ({len(x)}) for an ADF test of the FFD series', column='log_close')
     return 1.0, pd.DataFrame(rows)
 
 # %% ../nbs/03_features.ipynb #d379d3f7
@@ -304,14 +319,20 @@ def fit_scaler(frame: pd.DataFrame, cols: list[str], train_rows, kind: str = 'ro
 
 def apply_scaler(frame: pd.DataFrame, params: dict, clip: float = 10.0, missing: str = 'raise') -> pd.DataFrame:
     "Scale each symbol's columns with its fitted parameters; a symbol without them raises (NaN: `missing='nan'`)."
-    out = frame.copy(); cols = list(next(iter(params.values())))
+    out = frame.copy()
+    cols = list(next(iter(params.values())))
     for sym, sl in symbol_blocks(frame['symbol'].to_numpy()):
         if sym not in params and missing == 'nan':
             out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.nan
             continue
-        if sym not in params: raise DataError(f'no scaler parameters for symbol {sym!r} (absent from the training window)', column='symbol')
+        if sym not in params:
+            raise DataError(
+                f'no scaler parameters for symbol {sym!r} (absent from the training window)', column='symbol'
+            )
         c, s = np.array([params[sym][k] for k in cols]).T
-        out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.clip((frame[cols].iloc[sl].to_numpy(float) - c) / s, -clip, clip).astype(np.float32)
+        out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.clip(
+            (frame[cols].iloc[sl].to_numpy(float) - c) / s, -clip, clip
+        ).astype(np.float32)
     return out
 
 # %% ../nbs/03_features.ipynb #ee2170db
@@ -326,22 +347,33 @@ def select_features(X: pd.DataFrame, y: pd.DataFrame, top_k: int, corr_threshold
         rows = np.flatnonzero(ok & y[col].notna().to_numpy())
         if len(rows) < 20: continue
         rows = np.sort(rng.choice(rows, min(max_rows, len(rows)), replace=False))
-        mi.append(mutual_info_classif(X.iloc[rows].to_numpy(float), y[col].iloc[rows].to_numpy(int), n_neighbors=3, random_state=seed))
+        mi.append(
+            mutual_info_classif(
+                X.iloc[rows].to_numpy(float), y[col].iloc[rows].to_numpy(int), n_neighbors=3, random_state=seed
+            )
+        )
     if not mi: raise DataError('fewer than 20 labelled training rows with complete features: nothing to select on')
-    tab = pd.DataFrame({'feature': X.columns, 'mi': np.mean(mi, 0)}).sort_values('mi', ascending=False, kind='stable').reset_index(drop=True)
+    tab = (
+        pd.DataFrame({'feature': X.columns, 'mi': np.mean(mi, 0)})
+        .sort_values('mi', ascending=False, kind='stable')
+        .reset_index(drop=True)
+    )
     sub = X[ok].iloc[np.sort(rng.choice(ok.sum(), min(max_rows, ok.sum()), replace=False))]
     corr = sub.rank().corr().abs().fillna(0)
     kept, why = [], []
     for f in tab['feature']:
         clash = next((k for k in kept if corr.loc[f, k] > corr_threshold), None)
-        why.append('top_k reached' if len(kept) >= top_k else f'|rho| {corr.loc[f, clash]:.2f} with {clash}' if clash else '')
+        why.append(
+            'top_k reached' if len(kept) >= top_k else f'|rho| {corr.loc[f, clash]:.2f} with {clash}' if clash else ''
+        )
         if not why[-1]: kept.append(f)
     return kept, tab.assign(kept=[not w for w in why], dropped_because=why)
 
 # %% ../nbs/03_features.ipynb #274571e7
 def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFrame:
     "Add the fitted-but-causal columns (ffd, regime probabilities) to a copy of the raw frame."
-    out = raw.copy(); first = np.r_[True, raw['symbol'].to_numpy()[1:] != raw['symbol'].to_numpy()[:-1]]
+    out = raw.copy()
+    first = np.r_[True, raw['symbol'].to_numpy()[1:] != raw['symbol'].to_numpy()[:-1]]
     if cfg.ffd:
         ffd = np.full(len(raw), np.nan)
         for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):   # a symbol without a fitted d stays NaN
@@ -349,7 +381,8 @@ def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFra
                 ffd[sl] = frac_diff_ffd(raw['log_close'].to_numpy()[sl], params['ffd_d'][sym], cfg.ffd_threshold)
         out['ffd'] = ffd.astype(np.float32)
     if cfg.hmm_states:
-        X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}'); P = np.full((len(raw), cfg.hmm_states), np.nan)
+        X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}')
+        P = np.full((len(raw), cfg.hmm_states), np.nan)
         for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):
             if sym in params['hmm']: P[sl] = hmm_filter(X[sl], params['hmm'][sym], first[sl])
         for s in range(cfg.hmm_states): out[f'regime_{s}'] = P[:, s].astype(np.float32)
@@ -393,7 +426,8 @@ def _usability(der: pd.DataFrame, labels: pd.DataFrame, fit, why: dict, cols, p:
 def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: FeaturesConfig, seed: int = 0) -> dict:
     "Fit FFD d, regime HMMs, scaler and feature selection on the usable symbols' training rows; JSON-able parameters."
     cfg = ffd_defaults(cfg, raw)
-    train = np.sort(np.asarray(train_rows)); fit = train[~raw['is_filled'].to_numpy(bool)[train]]
+    train = np.sort(np.asarray(train_rows))
+    fit = train[~raw['is_filled'].to_numpy(bool)[train]]
     p: dict = {'ffd_d': {}, 'ffd_table': {}, 'hmm': {}}
     syms, lc = raw['symbol'].to_numpy(), raw['log_close'].to_numpy()
     X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}') if cfg.hmm_states else None
@@ -407,7 +441,8 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
         raise DataError('no usable symbol in the training window: ' + '; '.join(f'{s}: {w}' for s, w in why.items()))
     all_fit, fit = fit, fit[np.isin(syms[fit], used)]
     der = _derived(raw, p, cfg)
-    g = feature_groups(der); num = [c for c in g['numeric'] if not c.startswith('regime_')]
+    g = feature_groups(der)
+    num = [c for c in g['numeric'] if not c.startswith('regime_')]
     p['scaler'] = fit_scaler(der, num, fit, cfg.scaler)
     sc = apply_scaler(der.iloc[fit], p['scaler'])
     ycols = [c for c in labels.columns if c.startswith('label_')]

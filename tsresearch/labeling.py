@@ -164,12 +164,21 @@ def triple_barrier_labels(bars: pd.DataFrame, cfg: LabelsConfig | None = None, s
     for H in cfg.horizons:
         lab, t1, ret, bar = _barrier_kernel(o, h, l, c, vol, end, sd, H, cfg)
         u, a = _uniqueness_attribution(c, start, t1)
-        w = u * a; m = np.nanmean(w) if (~np.isnan(w)).any() else 0.0
+        w = u * a
+        m = np.nanmean(w) if (~np.isnan(w)).any() else 0.0
         w = w / m if m > 0 else w
         miss = t1 < 0
         t1_ts = ts.take(np.maximum(t1, 0))
-        out.update({f'label_{H}': _int8(lab, miss), f't1_{H}': t1_ts.where(~miss) if isinstance(ts, pd.DatetimeIndex) else np.where(miss, -1, t1),
-                    f'ret_{H}': ret, f'barrier_{H}': _int8(bar, miss), f'uniq_{H}': u, f'weight_{H}': w})
+        out.update(
+            {
+                f'label_{H}': _int8(lab, miss),
+                f't1_{H}': t1_ts.where(~miss) if isinstance(ts, pd.DatetimeIndex) else np.where(miss, -1, t1),
+                f'ret_{H}': ret,
+                f'barrier_{H}': _int8(bar, miss),
+                f'uniq_{H}': u,
+                f'weight_{H}': w,
+            }
+        )
     return pd.DataFrame(out, index=bars.index)
 
 # %% ../nbs/02_labeling.ipynb #99e3cb51
@@ -192,8 +201,15 @@ def class_balance(labels: pd.DataFrame, horizons) -> pd.DataFrame:
     for H in horizons:
         for sym, x in labels.groupby('symbol')[f'label_{H}']:
             v = x.dropna().astype(int)
-            rows.append({'symbol': sym, 'horizon': H, 'labelled': len(v), 'missing': int(x.isna().sum()),
-                         **{f'share_{k:+d}': round(float((v == k).mean()) if len(v) else np.nan, 4) for k in (-1, 0, 1)}})
+            rows.append(
+                {
+                    'symbol': sym,
+                    'horizon': H,
+                    'labelled': len(v),
+                    'missing': int(x.isna().sum()),
+                    **{f'share_{k:+d}': round(float((v == k).mean()) if len(v) else np.nan, 4) for k in (-1, 0, 1)},
+                }
+            )
     return pd.DataFrame(rows).set_index(['symbol', 'horizon'])
 
 # %% ../nbs/02_labeling.ipynb #334e1f38
@@ -235,12 +251,14 @@ def bars_before(bars: pd.DataFrame, cut) -> pd.DataFrame:
 # %% ../nbs/02_labeling.ipynb #db13673b
 def label_shares(labels) -> np.ndarray:
     "Shares of -1, 0 and +1 among the non-missing labels."
-    x = np.asarray(labels, float); x = x[~np.isnan(x)]
+    x = np.asarray(labels, float)
+    x = x[~np.isnan(x)]
     return np.array([(x == k).sum() for k in (-1, 0, 1)], float) / max(len(x), 1)
 
 def label_balance(shares) -> float:
     "Normalised Shannon entropy of class shares: 1 for equal thirds of -1, 0, +1; 0 for one class."
-    p = np.asarray(shares, float); p = p[p > 0]
+    p = np.asarray(shares, float)
+    p = p[p > 0]
     return float(-(p * np.log(p)).sum() / math.log(3))
 
 # %% ../nbs/02_labeling.ipynb #78be8b97
@@ -250,13 +268,19 @@ def _search_ranges(s: BarrierSearchConfig) -> tuple[tuple[float, float], tuple[f
     if s.symmetric: pt = sl = (max(pt[0], sl[0]), min(pt[1], sl[1]))
     for name, (lo, hi) in (('pt_range', pt), ('sl_range', sl)):
         if not 0 < lo <= hi:
-            raise ConfigError(f'labels.search.{name}: need 0 < low <= high' + (' (symmetric: the intersection of pt_range and sl_range)' if s.symmetric else '') + f', got ({lo}, {hi})')
+            raise ConfigError(
+                f'labels.search.{name}: need 0 < low <= high'
+                + (' (symmetric: the intersection of pt_range and sl_range)' if s.symmetric else '')
+                + f', got ({lo}, {hi})'
+            )
     return pt, sl
 
 def _suggest(trial, ranges, symmetric: bool) -> tuple[float, float]:
     "A trial's (pt_mult, sl_mult), log-uniform in `ranges`."
     (pl, ph), (sl, sh) = ranges
-    if symmetric: m = trial.suggest_float('mult', pl, ph, log=True); return m, m
+    if symmetric:
+        m = trial.suggest_float('mult', pl, ph, log=True)
+        return m, m
     return trial.suggest_float('pt_mult', pl, ph, log=True), trial.suggest_float('sl_mult', sl, sh, log=True)
 
 # %% ../nbs/02_labeling.ipynb #2b920f03
@@ -274,24 +298,51 @@ def search_barriers(bars: pd.DataFrame, cfg: LabelsConfig, train_end, seed: int 
     labels = lambda c: [_barrier_kernel(*arrays, vol, end, side, H, c)[0] for H in cfg.horizons]
     events = [int((~np.isnan(x)).sum()) for x in labels(cfg)]       # the same for any multipliers
     for H, n in zip(cfg.horizons, events):
-        if n == 0: raise DataError(f'no complete {H}-bar label before train_end {train_end} ({len(train)} bars)', column='timestamp')
+        if n == 0:
+            raise DataError(
+                f'no complete {H}-bar label before train_end {train_end} ({len(train)} bars)', column='timestamp'
+            )
     def objective(trial):
         pt, sl = _suggest(trial, ranges, s.symmetric)
         shares = [label_shares(x) for x in labels(cfg.model_copy(update={'pt_mult': pt, 'sl_mult': sl}))]
         value = float(np.mean([label_balance(p) for p in shares]))
-        rows.append({'number': trial.number, 'pt_mult': pt, 'sl_mult': sl, 'value': value,
-                     **{f'share_{k:+d}_h{H}': float(p[i]) for H, p in zip(cfg.horizons, shares) for i, k in enumerate((-1, 0, 1))}})
+        rows.append(
+            {
+                'number': trial.number,
+                'pt_mult': pt,
+                'sl_mult': sl,
+                'value': value,
+                **{
+                    f'share_{k:+d}_h{H}': float(p[i])
+                    for H, p in zip(cfg.horizons, shares)
+                    for i, k in enumerate((-1, 0, 1))
+                },
+            }
+        )
         return value
-    verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         st = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=seed))
         st.optimize(objective, n_trials=s.n_trials, timeout=s.timeout_s)   # the budget ends a long search
-    finally: optuna.logging.set_verbosity(verbosity)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     best = rows[st.best_trial.number]
-    return {'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult'], 'value': best['value'], 'best_trial': best['number'],
-            'objective': s.objective, 'scale': 'log', 'symmetric': s.symmetric, 'seed': int(seed),
-            'train_end': str(_naive_utc(train_end)), 'train_bars': len(train), 'horizons': list(cfg.horizons),
-            'events': events, 'trials': rows}
+    return {
+        'pt_mult': best['pt_mult'],
+        'sl_mult': best['sl_mult'],
+        'value': best['value'],
+        'best_trial': best['number'],
+        'objective': s.objective,
+        'scale': 'log',
+        'symmetric': s.symmetric,
+        'seed': int(seed),
+        'train_end': str(_naive_utc(train_end)),
+        'train_bars': len(train),
+        'horizons': list(cfg.horizons),
+        'events': events,
+        'trials': rows,
+    }
 
 # %% ../nbs/02_labeling.ipynb #60f35c85
 def search_trials(result: dict) -> pd.DataFrame:
@@ -302,8 +353,18 @@ def search_trials(result: dict) -> pd.DataFrame:
 def barrier_search_figure(result: dict, title: str = 'barrier search: label balance per trial'):
     "Plotly scatter of the trials' (pt_mult, sl_mult) coloured by the objective, the best trial marked."
     import plotly.express as px
-    fig = px.scatter(search_trials(result).reset_index(), x='pt_mult', y='sl_mult', color='value', log_x=True, log_y=True, hover_data=['number'],
-                     title=title, height=400, labels={'value': result['objective']})
+    fig = px.scatter(
+        search_trials(result).reset_index(),
+        x='pt_mult',
+        y='sl_mult',
+        color='value',
+        log_x=True,
+        log_y=True,
+        hover_data=['number'],
+        title=title,
+        height=400,
+        labels={'value': result['objective']},
+    )
     fig.add_scatter(x=[result['pt_mult']], y=[result['sl_mult']], mode='markers', name=f"best: {result['value']:.3f}",
                     marker=dict(symbol='star', size=16, color='black'))
     return fig.update_layout(legend=dict(orientation='h', y=-0.2))

@@ -42,7 +42,9 @@ def notebook_plan(stages: Mapping[str, Stage] | None = None) -> list[tuple[str, 
         nb = min(nb for nb in hosted if nb not in done and needs[nb] <= done)   # the graph has no cycle: stage_order
         done.add(nb)
         ss = hosted[nb]
-        phase = 'fold' if any(s.per_fold for s in ss) else 'after' if any(_folded(s.name, stages) for s in ss) else 'study'
+        phase = (
+            'fold' if any(s.per_fold for s in ss) else 'after' if any(_folded(s.name, stages) for s in ss) else 'study'
+        )
         plan.append((nb, phase))
     return plan
 

@@ -34,8 +34,11 @@ def encode_tokens(body, relation, swing, regime, breakout) -> np.ndarray:
 
 def decode_tokens(tokens) -> dict[str, np.ndarray]:
     "Component codes (int8) of token ids."
-    t = np.asarray(tokens, np.int32); out = {}
-    for k, r in zip(reversed(COMPONENTS), reversed(_RADIX)): out[k] = (t % r).astype(np.int8); t = t // r
+    t = np.asarray(tokens, np.int32)
+    out = {}
+    for k, r in zip(reversed(COMPONENTS), reversed(_RADIX)):
+        out[k] = (t % r).astype(np.int8)
+        t = t // r
     return {k: out[k] for k in COMPONENTS}
 
 # %% ../nbs/03a_tokens.ipynb #37240edd
@@ -205,19 +208,23 @@ def price_action_tokens(bars: pd.DataFrame, *, doji_body: float = 0.25, swing_n:
     brk = _breakouts(h, l, c, start, int(breakout_bars), int(fail_bars))
     out = {'symbol': bars['symbol'].array}
     if 'timestamp' in bars: out['timestamp'] = bars['timestamp'].array
-    out.update(token=encode_tokens(body, rel, sw, reg, brk), body=body, relation=rel, swing=sw, regime=reg, breakout=brk)
+    out.update(
+        token=encode_tokens(body, rel, sw, reg, brk), body=body, relation=rel, swing=sw, regime=reg, breakout=brk
+    )
     return pd.DataFrame(out, index=bars.index)
 
 # %% ../nbs/03a_tokens.ipynb #196457ec
 def token_sequences(tokens: pd.DataFrame) -> dict[str, np.ndarray]:
     "Each symbol's token ids in bar order."
-    codes, names = pd.factorize(tokens['symbol']); start, end = segments(codes)
+    codes, names = pd.factorize(tokens['symbol'])
+    start, end = segments(codes)
     tok = tokens['token'].to_numpy(np.int16)
     return {names[codes[i]]: tok[i:end[i] + 1] for i in np.flatnonzero(start == np.arange(len(tok)))}
 
 # %% ../nbs/03a_tokens.ipynb #310219cf
 def _entropy_bits(counts) -> float:
-    p = np.asarray(counts, float); p = p[p > 0] / p.sum()
+    p = np.asarray(counts, float)
+    p = p[p > 0] / p.sum()
     return float(-(p * np.log2(p)).sum()) if len(p) else float('nan')
 
 def _token_summary(tok, pairs) -> dict:
@@ -231,7 +238,8 @@ def _token_summary(tok, pairs) -> dict:
 # %% ../nbs/03a_tokens.ipynb #6bec526c
 def token_stats(tokens: pd.DataFrame) -> pd.DataFrame:
     "Per symbol and for all bars: bars, tokens used, coverage, entropy (bits), normalised entropy, perplexity, next-token entropy."
-    codes, names = pd.factorize(tokens['symbol']); start, end = segments(codes)
+    codes, names = pd.factorize(tokens['symbol'])
+    start, end = segments(codes)
     tok = tokens['token'].to_numpy(np.int64)
     cont = np.flatnonzero(start[1:] != np.arange(1, len(tok)))   # pairs (i, i+1) within one symbol
     rows = {'all': _token_summary(tok, (tok[cont], tok[cont + 1]))}
@@ -247,7 +255,9 @@ def token_frequencies(tokens: pd.DataFrame, by_symbol: bool = False) -> pd.DataF
     f = tokens.groupby(keys, sort=False).size().rename('count').reset_index()
     f['share'] = f['count'] / (f.groupby('symbol')['count'].transform('sum') if by_symbol else f['count'].sum())
     f['name'] = token_names(f['token'])
-    return f.sort_values(keys[:-1] + ['count'], ascending=[True] * (len(keys) - 1) + [False], kind='stable').reset_index(drop=True)
+    return f.sort_values(
+        keys[:-1] + ['count'], ascending=[True] * (len(keys) - 1) + [False], kind='stable'
+    ).reset_index(drop=True)
 
 # %% ../nbs/03a_tokens.ipynb #c277b188
 stage('tokens', needs=('ingest',), notebook='03a_tokens')   # a report: the tokens enter the features stage
