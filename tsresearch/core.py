@@ -717,7 +717,8 @@ def _module_source(name: str) -> bytes: return inspect.getsource(importlib.impor
 @functools.cache
 def imported_modules(name: str) -> tuple[str, ...]:
     "The package modules (core aside) that module `name` takes functions or classes from: their code is part of it."
-    found = {getattr(v, '__module__', None) for v in vars(importlib.import_module(name)).values()}
+    values = vars(importlib.import_module(name)).values()
+    found = {v.__name__ if isinstance(v, types.ModuleType) else getattr(v, '__module__', None) for v in values}
     return tuple(sorted(m for m in found if m and m.startswith('tsresearch.') and m not in (name, __name__)))
 
 def stage_code(spec: Stage, item: str | None = None) -> str:

@@ -10,7 +10,9 @@ import pandas as pd
 from scipy.signal import oaconvolve
 
 from .core import ConfigError, DataError, FeaturesConfig, Study, get_logger, stage
+from .calendars import get_calendar, is_daily, parse_freq, session_table
 from .kernels import COARSE_SPACING, coarse_bars, njit, segments
+from .tokens import price_action_tokens
 
 # %% auto #0
 __all__ = ['META', 'FFD_THRESHOLDS', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features',
@@ -94,7 +96,6 @@ def price_features(o, h, l, c, v, cfg: FeaturesConfig) -> dict[str, np.ndarray]:
 # %% ../nbs/03_features.ipynb #6c5c8729
 def _coarse_freq(ts: pd.DatetimeIndex, freq: str | None) -> bool:
     "Daily or coarser bars: by `freq` when known, else by the timestamps' spacing."
-    from tsresearch.calendars import is_daily, parse_freq
     if not freq: return coarse_bars(ts)
     if is_daily(freq): return True
     try: return parse_freq(freq) >= COARSE_SPACING
@@ -102,7 +103,6 @@ def _coarse_freq(ts: pd.DatetimeIndex, freq: str | None) -> bool:
 
 def _session_days(calendar: str | None, start, end) -> pd.DatetimeIndex:
     "Session dates (naive) of `calendar` within [start, end], or the weekdays without a calendar."
-    from tsresearch.calendars import session_table
     if not calendar: return pd.bdate_range(start, end)
     sch = session_table(calendar, pd.Timestamp(start, tz='UTC'), pd.Timestamp(end, tz='UTC'))
     return pd.DatetimeIndex(sch.index).tz_localize(None).normalize()
@@ -136,7 +136,6 @@ def calendar_features(
     ts: pd.DatetimeIndex, calendar: str | None = None, freq: str | None = None
 ) -> dict[str, np.ndarray]:
     "Fourier time-of-day/day-of-week terms and session or funding position, from timestamps only."
-    from tsresearch.calendars import get_calendar, session_table, parse_freq
     ts = pd.DatetimeIndex(ts)
     if _coarse_freq(ts, freq): return session_date_features(ts, calendar)   # daily and coarser: the session date only
     local = ts.tz_convert(get_calendar(calendar, ts[0], ts[-1]).tz) if calendar and len(ts) else ts
@@ -191,7 +190,6 @@ def build_features(bars: pd.DataFrame, cfg: FeaturesConfig | None = None, calend
                          'is_filled': bars['is_filled'] if 'is_filled' in bars else False,
                          'log_close': np.log(bars['close'].to_numpy(float))}, index=bars.index)
     if cfg.tokens:
-        from tsresearch.tokens import price_action_tokens
         out['token'] = price_action_tokens(bars)['token'].to_numpy()
     return pd.concat([meta, out], axis=1).reset_index(drop=True)
 
@@ -465,8 +463,7 @@ def transform_fold(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.D
     return der[['symbol', 'timestamp', 'is_filled'] + params['columns']]
 
 # %% ../nbs/03_features.ipynb #8cf2ffaf
-@stage('features', needs=('ingest',), config=('features',), outputs=('raw',), code=('tsresearch.tokens',),
-       notebook='03_features')
+@stage('features', needs=('ingest',), config=('features',), outputs=('raw',), notebook='03_features')
 def features_stage(ingest, config) -> pd.DataFrame:
     "The raw features of the study's bars, each symbol on its own calendar and bar size."
     symbols = ingest['quality']['symbols']

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .core import (ConfigError, DataError, Section, StudyConfig, Study, format_validation_error,
                              sha256_file, sha256_bytes, code_hash, get_logger, stage, NAME_PATTERN)
+from . import synthetic
 from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_date_labels, session_grid
 
 # %% auto #0
@@ -376,7 +377,6 @@ def stage_archive(archive, sha256: str, staging_root, dataset: str, max_bytes: i
 
 # %% ../nbs/01_ingest.ipynb #5eb7b7a8
 def _synthetic_file(spec: DatasetSpec, name: str, generated_dir) -> Path:
-    from tsresearch import synthetic
     params = dict(spec.synthetic)
     sig = inspect.signature(synthetic.synthetic_bars)
     for k in params:
@@ -592,8 +592,7 @@ def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     stats = _with_suspects(stats, moves).assign(dataset=name, calendar=spec.calendar, freq=freq)
     return bars, {**rep, 'freq': freq}, stats
 
-@stage('ingest', config=('data',), outputs=('bars', 'quality'), external=ingest_inputs,
-       code=('tsresearch.calendars',), notebook='01_ingest')
+@stage('ingest', config=('data',), outputs=('bars', 'quality'), external=ingest_inputs, notebook='01_ingest')
 def ingest_stage(config) -> dict:
     "The study's datasets loaded, validated and gridded: {'bars': one frame, 'quality': the report}."
     cat, dirs, files = _catalog_files(config)
