@@ -64,7 +64,8 @@ def trial_configs(cfg: BacktestConfig) -> int:
 
 # %% ../nbs/30_backtest.ipynb #f8ae7cca
 def kelly_fraction_size(p_long, p_short, direction, payoff: float = 1.0) -> np.ndarray:
-    "Kelly stake f* = (b p_win - p_loss) / (b (p_win + p_loss)) of a three-outcome barrier bet in `direction`, floored at 0."
+    """Kelly stake f* = (b p_win - p_loss) / (b (p_win + p_loss)) of a three-outcome barrier bet in `direction`,
+    floored at 0."""
     pl, ps, d = (np.asarray(x, float) for x in (p_long, p_short, direction))
     win, loss = np.where(d < 0, ps, pl), np.where(d < 0, pl, ps)
     with np.errstate(invalid='ignore', divide='ignore'):
@@ -76,8 +77,10 @@ def realised_vol(close: pd.Series, span: int = 100, periods_per_year: float = 25
     r = np.log(close).diff()
     return r.ewm(span=span, min_periods=min(span, 20)).std() * math.sqrt(periods_per_year)
 
-def position_size(direction, cfg: BacktestConfig, p_long=None, p_short=None, vol=None, payoff: float = 1.0) -> np.ndarray:
-    "Signed target weight per row from a direction, by `cfg.sizing` ('fixed', 'vol_target', 'kelly'), capped at `cfg.max_leverage`."
+def position_size(direction, cfg: BacktestConfig, p_long=None, p_short=None, vol=None,
+                  payoff: float = 1.0) -> np.ndarray:
+    """Signed target weight per row from a direction, by `cfg.sizing` ('fixed', 'vol_target', 'kelly'),
+    capped at `cfg.max_leverage`."""
     d = np.asarray(direction, float)
     if cfg.sizing == 'fixed': size = np.ones_like(d)
     elif cfg.sizing == 'vol_target':
@@ -123,7 +126,8 @@ def _vectorbt():
     return vbt
 
 def vbt_portfolio(close: pd.DataFrame, position: pd.DataFrame, cfg: BacktestConfig, mult: float = 1.0, freq=None):
-    "A vectorbt Portfolio holding `position` (fraction of each column's capital) at each close, with the config's costs."
+    """A vectorbt Portfolio holding `position` (fraction of each column's capital) at each close,
+    with the config's costs."""
     vbt = _vectorbt()
     fees = cfg.fees_bps * 1e-4 * mult
     slip = (cfg.slippage_bps + cfg.spread_bps / 2) * 1e-4 * mult
@@ -131,7 +135,8 @@ def vbt_portfolio(close: pd.DataFrame, position: pd.DataFrame, cfg: BacktestConf
                                      slippage=slip, init_cash=1.0, freq=freq)
 
 def vbt_trades(pf, keys: list[tuple]) -> pd.DataFrame:
-    "Position records of a vectorbt Portfolio as `model, horizon, symbol, entry_time, exit_time, direction, pnl, return`."
+    """Position records of a vectorbt Portfolio as
+    `model, horizon, symbol, entry_time, exit_time, direction, pnl, return`."""
     r = pf.positions.records_readable
     cols = ['model', 'horizon', 'symbol', 'entry_time', 'exit_time', 'direction', 'pnl', 'return']
     if not len(r): return pd.DataFrame(columns=cols)
@@ -214,7 +219,8 @@ def sharpe_moments(returns) -> tuple[float, int, float, float]:
     return float(sr[0]), n, float(sk[0]), float(ku[0])
 
 def probabilistic_sharpe(sr: float, n: int, skew: float = 0.0, kurt: float = 3.0, sr_star: float = 0.0) -> float:
-    "PSR: probability that the true per-bar Sharpe ratio exceeds `sr_star`, given `n` returns with this skew and kurtosis."
+    """PSR: probability that the true per-bar Sharpe ratio exceeds `sr_star`,
+    given `n` returns with this skew and kurtosis."""
     if not np.isfinite(sr) or n < 3: return np.nan
     v = 1 - skew * sr + (kurt - 1) / 4 * sr ** 2
     return float(stats.norm.cdf((sr - sr_star) * math.sqrt(n - 1) / math.sqrt(max(v, 1e-12))))
@@ -230,7 +236,8 @@ def deflated_sharpe(sr: float, n: int, skew: float, kurt: float, n_trials: int, 
     return probabilistic_sharpe(sr, n, skew, kurt, expected_max_sharpe(n_trials, var_sharpe))
 
 def null_sharpe_variance_cols(a, lag: int = 0) -> np.ndarray:
-    "Per column of returns a [T, N]: variance of the per-bar Sharpe estimator when the true Sharpe is 0, max(1, long-run/short-run variance ratio) / (T - 1)."
+    """Per column of returns a [T, N]: variance of the per-bar Sharpe estimator when the true Sharpe is 0,
+    max(1, long-run/short-run variance ratio) / (T - 1)."""
     a = np.asarray(a, float)
     n = a.shape[0]
     if n < 3: return np.full(a.shape[1], np.nan)
@@ -246,7 +253,8 @@ def null_sharpe_variance(returns, lag: int = 0) -> float:
     return float(null_sharpe_variance_cols(np.asarray(returns, float).reshape(-1, 1), lag)[0])
 
 def deflate_trials(moments: list, null_var, trial, n_trials: int) -> dict:
-    "PSR, DSR (V₀ = mean null variance of the trials) and DSR (V = variance of the trials' Sharpe ratios) of series with `moments` [(sr, T, skew, kurt)]; `trial` marks the trials."
+    """PSR, DSR (V₀ = mean null variance of the trials) and DSR (V = variance of the trials' Sharpe ratios)
+    of series with `moments` [(sr, T, skew, kurt)]; `trial` marks the trials."""
     trial = np.asarray(trial, bool)
     srs = np.array([x[0] for x in moments], float)[trial]
     v = np.asarray(null_var, float)[trial]
@@ -266,7 +274,8 @@ def _sharpe_cols(m: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, m.mean(0) / np.where(sd > 0, sd, 1), 0.0)
 
 def pbo_cscv(returns_matrix, n_blocks: int = 16) -> dict:
-    "Probability of backtest overfitting of the columns (trials) of a T x N return matrix, by CSCV over `n_blocks` blocks."
+    """Probability of backtest overfitting of the columns (trials) of a T x N return matrix,
+    by CSCV over `n_blocks` blocks."""
     m = np.nan_to_num(np.asarray(returns_matrix, float))
     if m.ndim != 2 or m.shape[1] < 2: raise ValueError('pbo_cscv needs a T x N matrix with at least 2 trials')
     if n_blocks < 2 or n_blocks % 2 or m.shape[0] < 2 * n_blocks:
@@ -292,10 +301,11 @@ def pbo_cscv(returns_matrix, n_blocks: int = 16) -> dict:
     )
 
 # %% ../nbs/30_backtest.ipynb #f6165621
-_KEYS = ['model', 'horizon', 'symbol']
+_MODEL_HORIZON_SYMBOL = ['model', 'horizon', 'symbol']
 
 def _bar_panel(bars: pd.DataFrame, ts: pd.DatetimeIndex, symbols: list, ppy: float, vol_span: int):
-    "Close, simple return and realised volatility on the timestamp x symbol grid (returns from each symbol's own previous bar)."
+    """Close, simple return and realised volatility on the timestamp x symbol grid
+    (returns from each symbol's own previous bar)."""
     b = bars[bars.symbol.isin(symbols)].sort_values(['symbol', 'timestamp'])
     g = b.groupby('symbol', sort=False).close
     b = b.assign(ret=g.pct_change(), vol=g.transform(lambda c: realised_vol(c, vol_span, ppy)))
@@ -338,7 +348,8 @@ def strategy_positions(
 
 # %% ../nbs/30_backtest.ipynb #ecfe0b6d
 def _deflate(metrics: pd.DataFrame, moments: dict, nullv: dict, n_configs: int) -> pd.DataFrame:
-    "Add psr, dsr, dsr_xs (`deflate_trials`, per symbol and cost level; buy-and-hold is no trial) and n_trials = models x horizons x n_configs."
+    """Add psr, dsr, dsr_xs (`deflate_trials`, per symbol and cost level; buy-and-hold is no trial)
+    and n_trials = models x horizons x n_configs."""
     trial = metrics.model != 'buy_and_hold'
     n_trials = metrics[trial].model.nunique() * metrics[trial].horizon.nunique() * n_configs
     out = {c: np.full(len(metrics), np.nan) for c in ('psr', 'dsr', 'dsr_xs')}
@@ -394,7 +405,8 @@ METRIC_COLUMNS = [
 
 def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0,
                          vol_span: int = 100) -> dict[str, pd.DataFrame]:
-    "Backtest every model x horizon of `preds` (test rows) on `bars`: {'metrics', 'returns' (costs x1), 'trades' (costs x1)}."
+    """Backtest every model x horizon of `preds` (test rows) on `bars`:
+    {'metrics', 'returns' (costs x1), 'trades' (costs x1)}."""
     grid, at_close = strategy_positions(preds, bars, cfg, payoff, vol_span)
     ts, syms, ret, has, ppy = grid['ts'], grid['symbols'], grid['ret'], grid['has'], grid['ppy']
     delay = execution_delay(cfg, ts)
@@ -408,7 +420,7 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
     lag = max(h for _, h in pos)
     for mult in sorted(set(cfg.cost_multipliers) | {1.0}):
         tr = vbt_trades(vbt_portfolio(close_all, pos_all, cfg, mult, freq), keys)
-        by_sym, by_mh = tr.groupby(_KEYS).pnl, tr.groupby(['model', 'horizon']).pnl
+        by_sym, by_mh = tr.groupby(_MODEL_HORIZON_SYMBOL).pnl, tr.groupby(['model', 'horizon']).pnl
         rets = []
         for (m, h), P in pos.items():
             gross, cost, net = net_returns(P, ret, cost_rate(cfg, mult))

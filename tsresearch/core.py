@@ -227,9 +227,9 @@ class BacktestConfig(Section):
     kelly_fraction: float = Field(0.25, gt=0, le=1)
     max_leverage: float = Field(1.0, gt=0)      # cap on |position| (also caps Kelly)
     cost_multipliers: list[NonNegative] = Field([0.0, 1.0, 2.0], min_length=1)   # cost-sensitivity table
-    n_configs: int = Field(
-        1, ge=1
-    )  # configurations tried for this study (signal, sizing, thresholds, model settings): DSR trials N = models x horizons x n_configs
+    # configurations tried for this study (signal, sizing, thresholds, model settings);
+    # DSR trials N = models x horizons x n_configs
+    n_configs: int = Field(1, ge=1)
 
 class ReportConfig(Section):
     dir: str = 'reports'

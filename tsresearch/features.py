@@ -268,7 +268,8 @@ def _hmm_inputs(frame: pd.DataFrame, vol_col: str) -> np.ndarray:
     return np.c_[r, np.log(np.maximum(frame[vol_col].to_numpy(float), 1e-12))]
 
 def fit_regime_hmm(X: np.ndarray, n_states: int, seed: int = 0, max_obs: int = 50_000) -> dict:
-    "Fit a diagonal Gaussian HMM on the last `max_obs` finite rows of X (standardised); JSON-able parameters, states by volatility."
+    """Fit a diagonal Gaussian HMM on the last `max_obs` finite rows of X (standardised); JSON-able parameters,
+    states by volatility."""
     from hmmlearn.hmm import GaussianHMM
     X = X[np.isfinite(X).all(1)][-max_obs:]
     if len(X) < 10 * n_states: raise DataError(f'{len(X)} training rows are too few for a {n_states}-state HMM')

@@ -60,7 +60,8 @@ def file_format(path, fmt: str | None = None) -> str:
 def read_table(path, fmt: str | None = None) -> pd.DataFrame:
     "Read one CSV or parquet file; an empty one is an `EmptyFileError`."
     fmt = file_format(path, fmt)
-    if fmt == 'zip': raise UnsupportedFormatError('zip archives are staged with stage_archive, not read directly', file=path)
+    if fmt == 'zip':
+        raise UnsupportedFormatError('zip archives are staged with stage_archive, not read directly', file=path)
     if os.path.getsize(path) == 0: raise EmptyFileError('empty file', file=path)
     try: df = pd.read_csv(path) if fmt == 'csv' else pd.read_parquet(path)
     except pd.errors.EmptyDataError: raise EmptyFileError('empty file', file=path) from None
@@ -122,16 +123,22 @@ def parse_timestamps(s: pd.Series, tz: str | None = None, fmt: str | None = None
         has = txt.str.contains(_OFFSET, na=False).to_numpy()
         if has.any() and not has.all():
             minority = has if has.sum() <= (~has).sum() else ~has
-            raise TimezoneError('mixed timestamps: some carry a UTC offset and some do not', file=file, rows=_rows(minority), column='timestamp')
+            raise TimezoneError('mixed timestamps: some carry a UTC offset and some do not', file=file,
+                                rows=_rows(minority), column='timestamp')
         aware = bool(has.all())
         out = pd.to_datetime(txt, format=fmt or 'ISO8601', utc=aware, errors='coerce')
         if (bad := out.isna().to_numpy()).any():
-            raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}' + (f' (format {fmt!r})' if fmt else ''), file=file, rows=_rows(bad), column='timestamp')
+            raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}'
+                                 + (f' (format {fmt!r})' if fmt else ''),
+                                 file=file, rows=_rows(bad), column='timestamp')
     if not aware:
-        if tz is None: raise TimezoneError("timestamps carry no UTC offset and the catalog names no 'timezone'", file=file, column='timestamp')
+        if tz is None:
+            raise TimezoneError("timestamps carry no UTC offset and the catalog names no 'timezone'", file=file,
+                                column='timestamp')
         loc = out.dt.tz_localize(tz, ambiguous='NaT', nonexistent='NaT')
         if (bad := loc.isna().to_numpy() & out.notna().to_numpy()).any():
-            raise TimezoneError(f'local time ambiguous or nonexistent in {tz} (daylight-saving switch)', file=file, rows=_rows(bad), column='timestamp')
+            raise TimezoneError(f'local time ambiguous or nonexistent in {tz} (daylight-saving switch)', file=file,
+                                rows=_rows(bad), column='timestamp')
         out = loc
     return out.dt.tz_convert('UTC').astype(TS_DTYPE)
 
@@ -258,9 +265,11 @@ def validate_file(path, fmt=None, tz=None, timestamp_format=None, symbol=None, s
     "Read and validate one file; return canonical bars and a report of rows and repairs."
     df = read_table(path, fmt)
     fixed = symbol or _file_symbol(path, symbol_from_filename)
-    df = normalize_columns(df, path, {**(rename or {}), **({symbol_column: 'symbol'} if not fixed else {})}, need_symbol=not fixed)
+    df = normalize_columns(df, path, {**(rename or {}), **({symbol_column: 'symbol'} if not fixed else {})},
+                           need_symbol=not fixed)
     if fixed: df['symbol'] = fixed
-    elif (bad := df['symbol'].isna().to_numpy()).any(): raise DataError('missing symbol', file=path, rows=_rows(bad), column='symbol')
+    elif (bad := df['symbol'].isna().to_numpy()).any():
+        raise DataError('missing symbol', file=path, rows=_rows(bad), column='symbol')
     daily = freq is not None and is_daily(freq)
     ts = (daily_timestamps(df['timestamp'], tz, calendar, timestamp_format, path) if daily
           else parse_timestamps(df['timestamp'], tz, timestamp_format, path))

@@ -316,7 +316,8 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
     if not nbs.is_dir(): nbs = Path(__file__).resolve().parents[1] / 'nbs'   # a config outside the workbook
     study = Study(cfg)
     reports, runs = study.reports_dir, Path(study.root)
-    os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))   # vectorbt/numba caches outside site-packages
+    # vectorbt/numba caches outside site-packages
+    os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))
     stop = threading.Event()
     with study_lock(runs, cfg.name), run_folder(stop) as kernel_dir:
         from tsresearch.reports import plotly_asset
@@ -387,7 +388,8 @@ def _finish(run: StudyRun, results):
         for line in study.load('reports', 'summary').get('left_out', []):
             get_logger().warning(f'{cfg.name}: summary: {line}')
     except Exception as e:
-        get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
+        get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); '
+                             'writing the stage index instead')
         write_index(run.reports, cfg, results)
     return results
 
@@ -412,9 +414,11 @@ def _row(r: dict) -> str:
 
 def write_index(reports: Path, cfg, results: list[dict]) -> Path:
     "A small study page linking every stage's rendered notebook, failures in red."
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(cfg.name)}</title>
-<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:4px 10px;border-bottom:1px solid #ddd}} tr.fail td{{color:#b00}}</style></head>
-<body><h1>Study {html.escape(cfg.name)}</h1><p>{html.escape(cfg.description)}</p>
-<table><tr><th>stage</th><th>status</th><th>seconds</th><th>error</th><th></th></tr>{''.join(map(_row, results))}</table></body></html>"""
+    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(cfg.name)}</title>\n'
+            '<style>body{font-family:sans-serif;margin:2em} td,th{padding:4px 10px;border-bottom:1px solid #ddd} '
+            'tr.fail td{color:#b00}</style></head>\n'
+            f'<body><h1>Study {html.escape(cfg.name)}</h1><p>{html.escape(cfg.description)}</p>\n'
+            '<table><tr><th>stage</th><th>status</th><th>seconds</th><th>error</th><th></th></tr>'
+            f"{''.join(map(_row, results))}</table></body></html>")
     atomic_write(reports / 'index.html', page)
     return reports / 'index.html'

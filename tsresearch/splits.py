@@ -35,7 +35,8 @@ def label_horizons(labels: pd.DataFrame) -> list[int]:
     return sorted(int(c[3:]) for c in labels.columns if re.fullmatch(r't1_\d+', str(c)))
 
 def sample_intervals(labels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    "`t0` and `t1` (datetime64, UTC, the timestamps' unit) per row: its timestamp and latest touch; `t1` is NaT where the row is no sample."
+    """`t0` and `t1` (datetime64, UTC, the timestamps' unit) per row: its timestamp and latest touch;
+    `t1` is NaT where the row is no sample."""
     hs = label_horizons(labels)
     if not hs: raise DataError('labels have no t1_<horizon> columns', column='t1_*')
     unit = pd.DatetimeIndex(labels['timestamp'][:1]).unit
@@ -263,7 +264,8 @@ def make_folds(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[Fo
 
 # %% ../nbs/04_splits.ipynb #e9792332
 def _where(lay, r) -> str:
-    return f"row {int(r)} ({lay.names[lay.codes[r]]}, label {lay.ts(lay.t0[r])} .. {lay.ts(lay.t1[r]) if lay.t1[r] != _NAT else 'none'})"
+    return (f"row {int(r)} ({lay.names[lay.codes[r]]}, label {lay.ts(lay.t0[r])} .. "
+            f"{lay.ts(lay.t1[r]) if lay.t1[r] != _NAT else 'none'})")
 
 def _check_parts(f: Fold, lay: _Layout):
     names = ('train', 'val', 'test')
@@ -287,7 +289,8 @@ def _check_overlap(f, lay, part, windows, what):
         bad = rows[(lay.t0[rows] <= b) & (lay.t1[rows] >= a)]
         if len(bad):
             raise LeakageError(
-                f'fold {f.k}: {part} {_where(lay, bad[0])} overlaps the {what} window {lay.ts(a)} .. {lay.ts(b)}; purge it'
+                f'fold {f.k}: {part} {_where(lay, bad[0])} overlaps the {what} window '
+                f'{lay.ts(a)} .. {lay.ts(b)}; purge it'
             )
 
 def _check_embargo(f, lay, part, at, after, E, what):
@@ -329,7 +332,8 @@ def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig 
                 late = late[lay.t0[late] >= start]
                 if len(late):
                     raise LeakageError(
-                        f'fold {f.k}: walk-forward {part} {_where(lay, late[0])} starts after its test window starts at {lay.ts(start)}'
+                        f'fold {f.k}: walk-forward {part} {_where(lay, late[0])} '
+                        f'starts after its test window starts at {lay.ts(start)}'
                     )
             if E:
                 at_test = int(np.searchsorted(lay.u, start))

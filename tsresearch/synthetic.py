@@ -55,7 +55,8 @@ def _first_sessions(calendar: str, start, sessions: int) -> pd.DataFrame:
         span *= 2
 
 def session_layout(calendar: str, freq: str, start, sessions: int) -> SimpleNamespace:
-    "Bar timestamps of the sample and, per bar, its session number, whether it opens the session, and its position u in (0, 1)."
+    """Bar timestamps of the sample and, per bar, its session number, whether it opens the session,
+    and its position u in (0, 1)."""
     sch = _first_sessions(calendar, start, sessions)
     if is_daily(freq):
         ts = pd.DatetimeIndex(sch.index).tz_localize('UTC').astype(TS_DTYPE).rename('timestamp')
@@ -83,7 +84,7 @@ def intraday_volume_shape(u) -> np.ndarray:
 
 # %% ../nbs/01a_synthetic.ipynb #04dc18c6
 def markov_regimes(n: int, mean_bars, rng: np.random.Generator) -> np.ndarray:
-    "States (0 calm, 1 volatile) of a 2-state Markov chain over n bars with mean spell lengths `mean_bars`, started stationary."
+    "States (0 calm, 1 volatile) of a Markov chain over n bars with mean spell lengths `mean_bars`, started stationary."
     q = 1 / np.asarray(mean_bars, dtype=float)             # per-bar probability of leaving each state
     state = int(rng.random() < q[0] / (q[0] + q[1]))
     states, runs, total = [], [], 0
@@ -162,7 +163,8 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 def _norm_cdf(z) -> np.ndarray: return 0.5 * (1 + _erf(np.asarray(z) / math.sqrt(2)).astype(float))
 
 def _truth(sim, beta: float, rho: float, h: int):
-    "P(forward h-bar log return > 0 | past, vol path) and the forward log return, per bar (n, k); NaN in the last h bars."
+    """P(forward h-bar log return > 0 | past, vol path) and the forward log return, per bar (n, k);
+    NaN in the last h bars."""
     p, fwd = np.full(sim.sigma.shape, np.nan), np.full(sim.sigma.shape, np.nan)
     m = len(sim.ts) - h
     if m <= 0: return p, fwd
@@ -178,7 +180,8 @@ def _truth(sim, beta: float, rho: float, h: int):
 
 # %% ../nbs/01a_synthetic.ipynb #8e38beed
 def planted_accuracy(strength: float = 0.1, horizon: int = 5, persistence: float | None = None) -> float:
-    "Bayes-optimal accuracy for the sign of the forward `horizon`-bar return in planted mode (constant volatility, no gaps)."
+    """Bayes-optimal accuracy for the sign of the forward `horizon`-bar return in planted mode
+    (constant volatility, no gaps)."""
     rho = 1 - 1 / horizon if persistence is None else persistence
     B, V = 0.0, 0.0
     for _ in range(horizon):
@@ -198,7 +201,8 @@ def _per_symbol(name: str, value, default, k: int) -> np.ndarray:
     elif v.size != k:
         _need(tuple(np.ravel(value)) == tuple(default), f'{name} has {v.size} values for {k} symbols')
         v = np.resize(v, k)
-    _need(bool(np.all(v > 0)) if name != 'base_volume' else bool(np.all(v >= 0)), f'{name} must be positive, got {value!r}')
+    _need(bool(np.all(v > 0)) if name != 'base_volume' else bool(np.all(v >= 0)),
+          f'{name} must be positive, got {value!r}')
     return v
 
 def _is_int(x) -> bool: return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
@@ -210,7 +214,7 @@ def synthetic_bars(symbols=('ESX', 'NQX'), start='2024-01-02', sessions: int = 2
                    correlation: float = 0.8, gap_vol: float = 0.3, regime_sessions=(10., 2.5), regime_vol=(1., 2.),
                    vol_halflife: float = 1.0, vol_of_vol: float = 0.3, persistence: float | None = None,
                    intraday: bool = True, return_truth: bool = False):
-    "Seeded OHLCV bars (timestamp, symbol, open, high, low, close, volume); with `return_truth`, also the per-bar truth."
+    "Seeded OHLCV bars (timestamp, symbol, open, high, low, close, volume); with `return_truth`, also per-bar truth."
     symbols = [symbols] if isinstance(symbols, str) else [str(s) for s in symbols]
     k = len(symbols)
     _need(mode in MODES, f'mode must be one of {MODES}, got {mode!r}')
@@ -231,7 +235,8 @@ def synthetic_bars(symbols=('ESX', 'NQX'), start='2024-01-02', sessions: int = 2
     )
     _need(
         len(regime_sessions) == 2 and min(regime_sessions) > 0 and len(regime_vol) == 2 and min(regime_vol) > 0,
-        f'regime_sessions and regime_vol need two positive values (calm, volatile), got {regime_sessions!r}, {regime_vol!r}',
+        f'regime_sessions and regime_vol need two positive values (calm, volatile), '
+        f'got {regime_sessions!r}, {regime_vol!r}',
     )
     parse_freq(freq)
     price, dvol, bvol = (_per_symbol(nm, v, d, k) for nm, v, d in
@@ -265,7 +270,8 @@ def bayes_accuracy(truth: pd.DataFrame) -> float:
     return float(np.mean(np.maximum(p, 1 - p)))
 
 def hit_rate(truth: pd.DataFrame, pred_up, block: int = 500) -> tuple[float, float]:
-    "Accuracy of up/down predictions `pred_up` (aligned with `truth`) for the forward return, and its batch-means standard error."
+    """Accuracy of up/down predictions `pred_up` (aligned with `truth`) for the forward return,
+    and its batch-means standard error."""
     ok = truth['fwd_return'].notna().to_numpy()
     hits = pd.Series((np.asarray(pred_up, bool) == (truth['fwd_return'].to_numpy() > 0))[ok])
     per_bar = hits.groupby(truth['timestamp'].to_numpy()[ok]).mean().to_numpy()

@@ -237,7 +237,8 @@ def _token_summary(tok, pairs) -> dict:
 
 # %% ../nbs/03a_tokens.ipynb #6bec526c
 def token_stats(tokens: pd.DataFrame) -> pd.DataFrame:
-    "Per symbol and for all bars: bars, tokens used, coverage, entropy (bits), normalised entropy, perplexity, next-token entropy."
+    """Per symbol and for all bars: bars, tokens used, coverage, entropy (bits), normalised entropy, perplexity,
+    next-token entropy."""
     codes, names = pd.factorize(tokens['symbol'])
     start, end = segments(codes)
     tok = tokens['token'].to_numpy(np.int64)

@@ -201,7 +201,8 @@ def spec_kw(self: WindowSet) -> dict:
 @patch
 def __repr__(self: WindowSet):
     return (
-        f'WindowSet(L={self.lookback}, F={self.n_features}, K={self.n_known}, tokens={self.n_tokens}, horizons={self.horizons}, {self.dtype}, '
+        f'WindowSet(L={self.lookback}, F={self.n_features}, K={self.n_known}, tokens={self.n_tokens}, '
+        f'horizons={self.horizons}, {self.dtype}, '
         + ', '.join(f'{p}={len(r):,}' for p, r in self.anchors.items())
         + ')'
     )
@@ -230,7 +231,8 @@ def batch(self: WindowSet, rows) -> dict[str, torch.Tensor]:
 
 # %% ../nbs/05_windows.ipynb #de3c15d8
 class WindowBatches(torch.utils.data.BatchSampler):
-    "A `BatchSampler` yielding each batch of `sampler`'s positions as one int64 array (the epoch's order drawn at once)."
+    """A `BatchSampler` yielding each batch of `sampler`'s positions as one int64 array
+    (the epoch's order drawn at once)."""
     def __iter__(self):
         idx = np.fromiter(
             iter(self.sampler), np.int64
@@ -298,7 +300,8 @@ class WindowDataModule(L.LightningDataModule):
     def train_dataloader(self):
         if not len(self.windows.anchors['train']):
             raise DataError(
-                f'no training windows: lookback {self.windows.lookback} leaves no training row with a complete, labelled window'
+                f'no training windows: lookback {self.windows.lookback} '
+                'leaves no training row with a complete, labelled window'
             )
         return self.loader('train', shuffle=True)
     def val_dataloader(self): return self.loader('val')

@@ -44,7 +44,8 @@ def _prior_and_quantiles(a: dict, spec: ModelSpec, eps: float = 1e-3, weighted: 
 # %% ../../nbs/14_models.baselines.ipynb #90913e9c
 @register('majority')
 class MajorityModel(ForecastModel):
-    "Training class prior per horizon (param `weighted`: by sample weight); quantiles are the empirical training quantiles of the forward return."
+    """Training class prior per horizon (param `weighted`: by sample weight);
+    quantiles are the empirical training quantiles of the forward return."""
     flags = dict(torch=False, known=False, tokens=False, learns=False)
     params_schema = dict(weighted=False)   # class prior weighted by the samples' weights
     prior = quantiles = None
@@ -77,7 +78,8 @@ class MajorityModel(ForecastModel):
 # %% ../../nbs/14_models.baselines.ipynb #36fc92cd
 @register('last_label')
 class LastLabelModel(MajorityModel):
-    "Class of the latest label resolved at the anchor (`last_y`) with probability `confidence`; the prior where there is none."
+    """Class of the latest label resolved at the anchor (`last_y`) with probability `confidence`;
+    the prior where there is none."""
     params_schema = {**MajorityModel.params_schema, 'confidence': 0.8}   # probability given to the last label's class
     def _logits(self, a) -> np.ndarray:
         c = float({**self.params_schema, **self.spec.params}['confidence'])
@@ -92,7 +94,8 @@ LGB_DEFAULTS = dict(n_estimators=300, learning_rate=0.05, num_leaves=15, min_chi
                     lags=[0, 1, 2, 5, 10, 20], early_stopping_rounds=30)
 
 def lag_features(a: dict, spec: ModelSpec, lags) -> np.ndarray:
-    "Flat features [N, n_lags x F + K x (1 + H)]: x at `lags` bars before the anchor, known covariates at the anchor and the horizons."
+    """Flat features [N, n_lags x F + K x (1 + H)]: x at `lags` bars before the anchor,
+    known covariates at the anchor and the horizons."""
     x = a['x']
     L = x.shape[1]
     lags = sorted({min(int(l), L - 1) for l in lags})
@@ -102,7 +105,7 @@ def lag_features(a: dict, spec: ModelSpec, lags) -> np.ndarray:
     return np.concatenate(cols, 1).astype(np.float32)
 
 # %% ../../nbs/14_models.baselines.ipynb #be96a121
-_P_MIN = 1e-6
+_MIN_PROBABILITY = 1e-6
 
 def _lgb_kw(p: dict, seed: int) -> dict:
     return dict(
@@ -130,12 +133,13 @@ def _fit_lgb(est, X, y, w, Xv, yv, wv, rounds):
 
 # %% ../../nbs/14_models.baselines.ipynb #431f9f5f
 def _fit_horizon(h, a, v, Xt, Xv, p, spec, seed) -> dict:
-    "Classifier and quantile regressors of horizon index `h`: {'classes', 'cls' (model text or None), 'prior', 'qnt', 'best_iter'}."
+    """Classifier and quantile regressors of horizon index `h`:
+    {'classes', 'cls' (model text or None), 'prior', 'qnt', 'best_iter'}."""
     import lightgbm as lgb
     ok = (a['y'][:, h] >= 0) & (a['w'][:, h] > 0) & a['mask'][:, h]
     y, w = a['y'][ok, h], a['w'][ok, h]
     classes = sorted(np.unique(y).tolist())
-    prior = np.bincount(y, weights=w, minlength=3)[:3] + _P_MIN
+    prior = np.bincount(y, weights=w, minlength=3)[:3] + _MIN_PROBABILITY
     out = {'classes': classes, 'cls': None, 'prior': (prior / prior.sum()).tolist(), 'qnt': [], 'best_iter': 0}
     if len(classes) > 1 and ok.sum() >= 2 * p['min_child_samples']:
         okv = (v['y'][:, h] >= 0) & (v['w'][:, h] > 0) & v['mask'][:, h] & np.isin(v['y'][:, h], classes)
@@ -172,7 +176,7 @@ def _class_proba(booster, classes, prior, X) -> np.ndarray:
     if booster is None: return np.broadcast_to(np.asarray(prior), (len(X), 3)).copy()
     raw = booster.predict(X)
     raw = np.stack([1 - raw, raw], 1) if raw.ndim == 1 else raw
-    p = np.full((len(X), 3), _P_MIN)
+    p = np.full((len(X), 3), _MIN_PROBABILITY)
     p[:, classes] = raw
     return p / p.sum(1, keepdims=True)
 

@@ -135,7 +135,8 @@ def interpret(self: TFTModel, batches) -> dict[str, dict]:
 
 # %% ../../nbs/12_models.tft.ipynb #73fcfb4e
 def window_batch_sampler(X: np.ndarray, K: np.ndarray, lookback: int, max_horizon: int, batch_size: int, seed: int = 0):
-    "Endless random batches `{x, known, symbol}` from one symbol's arrays X [T, F], K [T, K] (zero-copy windows, one gather per batch)."
+    """Endless random batches `{x, known, symbol}` from one symbol's arrays X [T, F], K [T, K]
+    (zero-copy windows, one gather per batch)."""
     from numpy.lib.stride_tricks import sliding_window_view
     L, Hm = lookback, max_horizon
     xw = sliding_window_view(X, L, axis=0).transpose(0, 2, 1)             # [T-L+1, L, F] view
@@ -152,7 +153,8 @@ def window_batch_sampler(X: np.ndarray, K: np.ndarray, lookback: int, max_horizo
 # %% ../../nbs/12_models.tft.ipynb #f5ac1da5
 def loader_speed(n_rows: int = 2000, lookback: int = 32, n_features: int = 10, n_known: int = 2, max_horizon: int = 20,
                  batch_size: int = 256, n_batches: int = 20, seed: int = 0) -> dict:
-    "Samples/s of `TimeSeriesDataSet.to_dataloader` iteration vs our window gather + `tft_inputs` (2 symbols, same data)."
+    """Samples/s of `TimeSeriesDataSet.to_dataloader` iteration vs our window gather + `tft_inputs`
+    (2 symbols, same data)."""
     import time
     from pytorch_forecasting import TimeSeriesDataSet
     rng = np.random.default_rng(seed)
