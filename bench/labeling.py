@@ -10,7 +10,8 @@ import argparse, math, time
 import numpy as np, pandas as pd
 from common import median_time, bars
 from tsresearch.core import LabelsConfig
-from tsresearch.labeling import triple_barrier_labels, volatility, segments, _triple_barrier, _arrays
+from tsresearch.kernels import segments
+from tsresearch.labeling import triple_barrier_labels, volatility, _triple_barrier, _arrays
 
 H, PT, SL, SPAN = (1, 5, 20), 2.0, 2.0, 100
 

@@ -4,7 +4,7 @@ Synthetic fold (`bench/windows.py`'s frames): 2 symbols x --rows rows, F observe
 labels at horizons 1, 5, 20; batches of 256 windows of L bars from `WindowSet.loader('train', shuffle=True)`.
 Per model (hidden --hidden, the models' default params), on --device (cpu, or cuda when there is one):
 - data: seconds per batch of the shuffled loader, plus the host-to-device copy on a GPU (windows stored as --dtype:
-  auto is what `window_study` picks, float16 on a GPU and float32 on a CPU);
+  auto is what the `windows` stage picks, float16 on a GPU and float32 on a CPU);
 - train: seconds per full step on an already gathered batch (forward, multi-task loss, backward, clipping, AdamW;
   under bf16 autocast on a GPU, as the Trainer's bf16-mixed precision runs it);
 - samples/s of training with the loader in the loop = 256 / (data + train), the data share of that time;

@@ -6,7 +6,7 @@
      torch's default collate), and the fairer per-item path: only the window by `.iloc`, targets from numpy;
    - ours: `WindowSet.loader('train', shuffle=True)`, the whole batch dict (x, known, y, w, r, mask, last_y, row,
      symbol), and the same in row order (evaluation loaders); with the arrays in float32 (CPU studies) and
-     float16 (`dtype='float16'`, what `window_study` uses on a GPU), plus the float32 cast a model then makes;
+     float16 (`dtype='float16'`, what the `windows` stage uses on a GPU), plus the float32 cast a model then makes;
    - for scale: our `x` gather alone, and one contiguous copy of as many bytes as our batch holds, from memory not
      in cache (the gather is memory-bound; it can beat this copy a little, as rows of a window share cache lines).
 2. pytorch-forecasting's `TimeSeriesDataSet(...).to_dataloader(batch_size=256)` on --pf-rows rows (same F and K,

@@ -1,5 +1,6 @@
 """A study's artifacts in the shapes the stages write, without running the stages: random probabilities with a
-planted edge, labels, model metrics, ensemble predictions and backtest returns, trades and metrics.
+planted edge, labels, model metrics, ensemble predictions and backtest returns, trades and metrics, stored through
+stand-in stages (`Study(..., stages=...)`), so that the Study's test of current holds for them as for real ones.
 
 For the tests of the pages: `nbs/40_reports.ipynb` and `nbs/41_summary.ipynb` (a hidden cell puts this folder on
 `sys.path`), `tests/test_reports_browser.py` and `tests/test_runner.py`. Not part of the library.
@@ -7,7 +8,7 @@ For the tests of the pages: `nbs/40_reports.ipynb` and `nbs/41_summary.ipynb` (a
 import numpy as np
 import pandas as pd
 
-from tsresearch.core import Study, parse_config
+from tsresearch.core import Stage, Study, parse_config
 from tsresearch.evaluate import frame_metrics, frame_scores, prediction_rows
 
 
@@ -35,7 +36,7 @@ def fake_predictions(lab, fold, model, horizons, rng, part='test', edge=0.5) -> 
 
 
 def fake_metrics(pred, lab, rng) -> dict:
-    "A model's metrics JSON, as `15_train` writes it (and a permuted twin's audit scores, as `audit_study` does)."
+    "A model's metrics JSON, as `15_train` writes it (and a permuted twin's audit scores, as the `audit` stage does)."
     out = frame_metrics(pred, lab)
     by_h = out['metrics']['test']
     out |= {'temperature': {h: 1.0 for h in by_h}, 'device': 'cpu', 'fit': {},
@@ -57,9 +58,10 @@ def fake_backtest(ts, symbols, fold, model, horizons, rng):
             rets.append(pd.DataFrame({'timestamp': ts, 'model': model, 'horizon': h, 'symbol': s, 'position': pos,
                                       'gross': gross, 'cost': cost, 'net': gross - cost}))
             for c in (0.0, 1.0, 2.0):
-                rows.append(dict(model=model, horizon=h, symbol=s, cost_mult=c, total_return=float(rng.normal(.02, .05)),
-                                 annual_return=float(rng.normal(.1, .2)), sharpe=float(rng.normal(.5, .5)), sortino=.7,
-                                 calmar=.5, max_drawdown=float(-rng.uniform(.01, .2)), trades=20, win_rate=.5,
+                rows.append(dict(model=model, horizon=h, symbol=s, cost_mult=c,
+                                 total_return=float(rng.normal(.02, .05)), annual_return=float(rng.normal(.1, .2)),
+                                 sharpe=float(rng.normal(.5, .5)), sortino=.7, calmar=.5,
+                                 max_drawdown=float(-rng.uniform(.01, .2)), trades=20, win_rate=.5,
                                  profit_factor=1.1, turnover=3.0, exposure=.8, psr=float(rng.uniform()),
                                  dsr=float(rng.uniform()), n_trials=12))
         n = 20
@@ -74,33 +76,51 @@ def fake_backtest(ts, symbols, fold, model, horizons, rng):
 def write_synthetic_artifacts(study: Study, n_folds: int = 2, n_bars: int = 600, models=('majority', 'lightgbm'),
                               horizons=(1, 5), symbols=('AAA', 'BBB'), permuted: bool = True,
                               permuted_edge: float = 0.0, seed: int = 0) -> pd.DataFrame:
-    """Write labels, model predictions and metrics, ensemble predictions, backtest artifacts and the walk-forward
-    record of the stages' shapes into `study`; return the labels."""
-    from tsresearch.backtest import walk_forward_study
+    """Give `study` stand-in stages for labels, models, the audit, the ensemble and the backtest that return
+    synthetic results of the stages' shapes, and store them as the stages would, with the walk-forward record
+    (the real stage, over the stand-in backtests); return the labels. `n_folds` is at most the config's fold count."""
     rng = np.random.default_rng(seed)
     ts = pd.date_range('2024-01-01', periods=n_bars * n_folds, freq='5min', tz='UTC')
     lab = fake_labels(ts, symbols, horizons, rng)
-    study.save('labels', lab, 'labels')
-    names = list(models) + ([f'{models[-1]}_permuted'] if permuted else [])
+    audited = models[-1]
+    names = list(models) + ([f'{audited}_permuted'] if permuted else [])
+    trained, audit, ensembles, backtests = {}, {}, {}, {}
     for k in range(n_folds):
         tk = ts[k * n_bars:(k + 1) * n_bars]
         lk = lab[lab.timestamp.isin(tk)]
-        rets, trades, rows = [], [], []
+        trained[k] = {}
         for m in names:
             p = fake_predictions(lk, k, m, horizons, rng, edge=permuted_edge if m.endswith('permuted') else 0.5)
-            study.save('models', p, f'{m}_predictions', k)
-            study.save('models', fake_metrics(p, lab, rng), f'{m}_metrics', k)
-        ensembles = pd.concat([fake_predictions(lk, k, e, horizons, rng) for e in ('stack', 'average')], ignore_index=True)
-        study.save('ensemble', ensembles, 'predictions', k)
+            result = {'predictions': p, 'metrics': fake_metrics(p, lab, rng)}
+            if m.endswith('_permuted'):
+                audit[k] = {'permuted_predictions': p, 'permuted_metrics': result['metrics']}
+            else: trained[k][m] = result
+        ensembles[k] = pd.concat([fake_predictions(lk, k, e, horizons, rng) for e in ('stack', 'average')],
+                                ignore_index=True)
+        rets, trades, rows = [], [], []
         for m in names + ['stack', 'average', 'buy_and_hold']:
             r, t, w = fake_backtest(tk, symbols, k, m, horizons, rng)
             rets += r
             trades += t
             rows += w
-        study.save('backtest', pd.DataFrame(rows), 'metrics', k)
-        study.save('backtest', pd.concat(rets, ignore_index=True), 'returns', k)
-        study.save('backtest', pd.concat(trades, ignore_index=True), 'trades', k)
-    walk_forward_study(study, range(n_folds))   # the stitched record and PBO of these returns, as the runner makes them
+        backtests[k] = {'metrics': pd.DataFrame(rows), 'returns': pd.concat(rets, ignore_index=True),
+                       'trades': pd.concat(trades, ignore_index=True)}
+    study.stages.update({
+        'labels': Stage('labels', lambda: lab),
+        'models': Stage('models', lambda fold, item: trained[fold][item], per_fold=True,
+                        items=lambda config: list(models), outputs=('predictions', 'metrics')),
+        'ensemble': Stage('ensemble', lambda models, fold: ensembles[fold], needs=('models',), per_fold=True,
+                          outputs=('predictions',)),
+        'backtest': Stage('backtest', lambda models, ensemble, fold: backtests[fold], needs=('models', 'ensemble'),
+                          config=('backtest',), per_fold=True, outputs=('metrics', 'returns', 'trades'))})
+    if permuted:
+        study.stages['audit'] = Stage('audit', lambda fold, item: audit[fold], per_fold=True, store='models',
+                                      items=lambda config: [audited],
+                                      outputs=('permuted_predictions', 'permuted_metrics'))
+    study.get('labels')
+    for k in range(n_folds):
+        for name in ('audit', 'backtest') if permuted else ('backtest',): study.get(name, k)
+    study.get('walk_forward')   # the stitched record and PBO of these returns, as the runner makes them
     return lab
 
 

@@ -84,10 +84,10 @@ def test_split_is_adjusted(daily):
 def test_unadjusted_split_is_flagged(daily, tmp_path):
     # the same files without `adjust`: the split is a suspect move in the quality report, with its day and ratio
     from tsresearch.core import Study, parse_config
-    from tsresearch.ingest import ingest_study, quality_table
+    from tsresearch.ingest import quality_table
     cfg = daily.study.config.model_dump(exclude={'root'})
     cfg['data']['datasets'] = ['daily_sample_raw']
-    _, quality = ingest_study(Study(parse_config(cfg, root=ROOT), root=str(tmp_path / 'raw')))
+    quality = Study(parse_config(cfg, root=ROOT), root=str(tmp_path / 'raw')).get('ingest')['quality']
     t = quality_table(quality)
     assert t.loc['aaa', 'suspect_moves'] >= 1
     flagged = [s for s in t.loc['aaa', 'suspect_examples'] if s.startswith(SPLIT_DAY)]
@@ -96,9 +96,9 @@ def test_unadjusted_split_is_flagged(daily, tmp_path):
 def test_daily_example_ingests(tmp_path):
     # the shipped daily example (configs/daily_example.yaml, GOOG from the `backtesting` package): every bar on a session
     from tsresearch.core import Study, load_config
-    from tsresearch.ingest import ingest_study, quality_table
+    from tsresearch.ingest import quality_table
     cfg = load_config(ROOT / 'configs' / 'daily_example.yaml')
-    bars, quality = ingest_study(Study(cfg, root=str(tmp_path / 'example')))
+    quality = Study(cfg, root=str(tmp_path / 'example')).get('ingest')['quality']
     t = quality_table(quality)
     assert (t.loc['GOOG', 'bars'], t.loc['GOOG', 'off_grid_dropped'], quality['first'][:10]) == (2148, 0, '2004-08-19')
 

@@ -37,7 +37,8 @@ def test_summary_leaves_out_a_damaged_fold_and_says_so(tmp_path):
     page = write_summary(st, [], labels=lab).read_text()
     rec = st.load('reports', 'summary')
     assert rec['folds'] == [0, 2]                                   # not [0, 1, 2] with fold 1's model quietly missing
-    assert any(str(bad) in s and 'fold 1 left out' in s for s in rec['left_out']), rec['left_out']
+    damaged = str(bad.with_suffix('')) + ': damaged'                # the Study's reason, naming the artifact
+    assert any(damaged in s and 'fold 1 left out' in s for s in rec['left_out']), rec['left_out']
     assert 'Left out of this summary' in page and 'fold 1 left out' in page
     from tsresearch.summary import study_table, summarise
     assert set(summarise(study_table(st, rec['folds'], lab)).folds) == {2}
@@ -55,21 +56,18 @@ def test_try_load_tells_damaged_from_absent(tmp_path):
 
 def test_summary_leaves_out_stale_folds(tmp_path):
     "backtest.threshold changed, then only fold 0 re-backtested: folds 1-2 (old threshold) are not stitched in, and the banner says so."
-    from tsresearch.backtest import _CONFIG_KEYS, walk_forward_study
     from tsresearch.summary import write_summary
-    st, lab = _synthetic(tmp_path)
-    for k in range(3):   # as the backtest stage stores them: with the config sections they depend on
-        for n in ('metrics', 'returns', 'trades'): st.save('backtest', st.load('backtest', n, k), n, k, _CONFIG_KEYS)
-    walk_forward_study(st, [0, 1, 2])
-    new = Study(parse_config({'name': 'syn', 'data': {'datasets': ['x']}, 'backtest': {'threshold': 0.3}}, root=tmp_path))
-    for n in ('metrics', 'returns', 'trades'): new.save('backtest', st.load('backtest', n, 0), n, 0, _CONFIG_KEYS)
+    st, lab = _synthetic(tmp_path)                                  # three folds backtested, stitched at the old threshold
+    new = Study(parse_config({'name': 'syn', 'data': {'datasets': ['x']}, 'backtest': {'threshold': 0.3}}, root=tmp_path),
+                stages=st.stages)
+    new.get('backtest', 0)                                          # only fold 0 backtested again, at the new one
     page = write_summary(new, [], labels=lab).read_text()
     rec = new.load('reports', 'summary')
     assert rec['folds'] == [0]
     assert [s[:16] for s in rec['left_out'][:2]] == ['fold 1 left out:', 'fold 2 left out:'] and 'stale' in rec['left_out'][0]
     assert any(s.startswith('walk-forward record left out') for s in rec['left_out'])   # it was stitched from the old folds
     assert 'id="oos"' not in page
-    assert walk_forward_study(new)['pbo']['folds'] == [0]        # the default record: current folds only
+    assert new.get('walk_forward')['pbo']['folds'] == [0]        # the default record: current folds only
 
 
 def test_retrain_keeps_only_current_lightning_logs(tmp_path):
@@ -115,24 +113,27 @@ def test_resume_recomputes_a_damaged_artifact(smoke_copy):
     again = lambda: _by_stage(run_study(smoke_copy / 'configs' / 'smoke.yaml', stages=['15_train', '20_ensemble'], folds=[0], resume=True, progress=False))
     assert all(r.get('skipped') for r in again().values())          # intact (and the project moved): resumed
     bad = Path(st.root) / 'models' / 'fold_0' / 'lightgbm_predictions.parquet'
+    before = st.manifest('models', 'lightgbm_predictions', 0)['sha256']
     _flip_byte(bad)
     res = again()
     assert res[('15_train', 0)]['ok'] and not res[('15_train', 0)].get('skipped')   # not trusted on its marker
-    assert not res[('20_ensemble', 0)].get('skipped')                               # and what follows it runs again
     st.verify('models', 'lightgbm_predictions', 0)                                   # intact again
+    same = st.manifest('models', 'lightgbm_predictions', 0)['sha256'] == before
+    assert res[('20_ensemble', 0)].get('skipped') == same    # what follows runs again unless its inputs are the same
     assert st.load('reports', 'summary')['folds'] == [0, 1]
 
 
 def test_folds_runs_only_those_folds_and_a_moved_project_resumes(smoke_copy):
     "`--folds 0` after fold 1's backtest is gone: fold 0 resumes (the project moved), nothing backtests fold 1 outside a stage."
-    from tsresearch.runner import FOLD_STAGES, run_study
+    from tsresearch.runner import notebook_plan, run_study
     st = Study(load_config(smoke_copy / 'configs' / 'smoke.yaml'))
     shutil.rmtree(Path(st.root) / 'backtest' / 'fold_1')
-    res = run_study(smoke_copy / 'configs' / 'smoke.yaml', stages=FOLD_STAGES, folds=[0], resume=True, progress=False)
+    fold_notebooks = [n for n, phase in notebook_plan() if phase == 'fold']
+    res = run_study(smoke_copy / 'configs' / 'smoke.yaml', stages=fold_notebooks, folds=[0], resume=True, progress=False)
     assert all(r['ok'] and r.get('skipped') for r in res), [(r['stage'], r.get('skipped'), r.get('error')) for r in res]
     assert not (Path(st.root) / 'backtest' / 'fold_1').exists()
     rec = st.load('reports', 'summary')
-    assert rec['folds'] == [0] and rec['left_out'][0].startswith('fold 1 left out:') and 'not backtested' in rec['left_out'][0]
+    assert rec['folds'] == [0] and rec['left_out'][0].startswith('fold 1 left out:') and 'no artifact' in rec['left_out'][0]
     assert st.load('backtest', 'pbo')['folds'] == [0]
 
 
@@ -202,3 +203,45 @@ def test_rendered_stage_page_draws_its_figure_with_the_shared_plotly_js(tmp_path
     dom, errors = browser.open_page(page, tmp_path)
     assert not errors, errors
     assert dom.count('class="main-svg"') >= 1
+
+
+TOY_STAGE = """
+from tsresearch.core import stage
+
+@stage('toy_rows', needs=('labels', 'splits'), per_fold=True, notebook=NOTEBOOK)
+def toy_rows(labels, splits, fold):
+    "How many rows fold `fold` tests on, and of how many labelled rows."
+    return {'fold': fold, 'test_rows': len(splits[fold].test), 'rows': len(labels)}
+"""
+
+def test_a_new_stage_is_one_declaration_and_a_notebook(smoke_copy, tmp_path, monkeypatch):
+    "A toy stage declared in its own module joins the runner's plan with no other edit, runs per fold and resumes."
+    from tsresearch.core import STAGES
+    from tsresearch.runner import notebook_plan, run_study
+    code = tmp_path / 'toy'
+    code.mkdir()
+    nb_path = code / 'toy_rows.ipynb'
+    (code / 'toy_stage.py').write_text(TOY_STAGE.replace('NOTEBOOK', repr(str(nb_path))))
+    params = nbformat.v4.new_code_cell("config_path = ''\nfold = 0", metadata={'tags': ['parameters']})
+    body = nbformat.v4.new_code_cell("import toy_stage\nfrom tsresearch.core import Study\n"
+                                     "print(Study.from_yaml(config_path).get('toy_rows', fold))")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# Toy'), params, body]), nb_path)
+    monkeypatch.setenv('PYTHONPATH', str(code))    # the kernels import the same module
+    monkeypatch.syspath_prepend(str(code))
+    import toy_stage  # noqa: F401  (declares the stage here too)
+    try:
+        plan = [n for n, _ in notebook_plan()]
+        assert (str(nb_path), 'fold') in notebook_plan() and plan.index(str(nb_path)) > plan.index('04_splits'), plan
+        cfg = smoke_copy / 'configs' / 'smoke.yaml'
+        res = run_study(cfg, stages=[str(nb_path)], folds=[0], progress=False)
+        assert [(r['stage'], r['fold'], r['ok']) for r in res] == [('toy_rows', 0, True)], res
+        st = Study(load_config(cfg))
+        got = st.get('toy_rows', 0)
+        assert got['fold'] == 0 and got['test_rows'] == len(st.get('splits')[0].test) > 0
+        assert st.manifest('toy_rows', 'toy_rows', 0)['inputs'].keys() == {'labels', 'splits', 'code'}
+        assert (smoke_copy / 'reports' / 'smoke' / 'fold_0' / 'toy_rows.html').exists()
+        again = run_study(cfg, stages=[str(nb_path)], folds=[0], resume=True, progress=False)
+        assert again[0]['ok'] and again[0].get('skipped'), again
+    finally:
+        STAGES.pop('toy_rows', None)
+        sys.modules.pop('toy_stage', None)

@@ -6,11 +6,14 @@
 from __future__ import annotations
 import itertools, math, os, sys
 from pathlib import Path
+from typing import Mapping
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .core import BacktestConfig, ConfigError, Study, code_hash, get_logger
+from .core import ArtifactError, BacktestConfig, ConfigError, Study, get_logger, stage
+from .evaluate import PROBA_COLUMNS
+from .labeling import barrier_defaults
 
 # %% auto #0
 __all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_thresholds', 'trial_configs', 'kelly_fraction_size',
@@ -18,15 +21,14 @@ __all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_threshold
            'vbt_trades', 'periods_per_year', 'trade_stats', 'performance_metrics', 'execution_delay', 'delay_positions',
            'sharpe_moments_cols', 'sharpe_moments', 'probabilistic_sharpe', 'expected_max_sharpe', 'deflated_sharpe',
            'null_sharpe_variance_cols', 'null_sharpe_variance', 'deflate_trials', 'pbo_cscv', 'strategy_positions',
-           'activity_gate', 'position_activity', 'backtest_predictions', 'fold_predictions', 'backtest_study',
-           'strategy_return_matrix', 'deflated_record', 'walk_forward_study', 'fold_problems', 'stored_folds',
-           'current_folds', 'walk_forward_inputs']
+           'activity_gate', 'position_activity', 'backtest_predictions', 'backtest_stage', 'strategy_return_matrix',
+           'deflated_record', 'stitched_record', 'walk_forward_stage', 'stored_folds', 'current_folds']
 
 # %% ../nbs/30_backtest.ipynb #8a5215eb
 def forecast_signal(preds: pd.DataFrame, signal: str = 'threshold', threshold: float = 0.1) -> np.ndarray:
     "Direction in {-1, 0, 1} per prediction row, by `signal` ('argmax', 'threshold' or 'quantile')."
     if signal == 'argmax':
-        return preds[['p_short', 'p_flat', 'p_long']].to_numpy(float).argmax(1) - 1
+        return preds[PROBA_COLUMNS].to_numpy(float).argmax(1) - 1
     if signal == 'threshold':
         d = (preds.p_long - preds.p_short).to_numpy(float)
         return np.where(d > threshold, 1, np.where(d < -threshold, -1, 0))
@@ -63,7 +65,8 @@ def trial_configs(cfg: BacktestConfig) -> int:
 
 # %% ../nbs/30_backtest.ipynb #f8ae7cca
 def kelly_fraction_size(p_long, p_short, direction, payoff: float = 1.0) -> np.ndarray:
-    "Kelly stake f* = (b p_win - p_loss) / (b (p_win + p_loss)) of a three-outcome barrier bet in `direction`, floored at 0."
+    """Kelly stake f* = (b p_win - p_loss) / (b (p_win + p_loss)) of a three-outcome barrier bet in `direction`,
+    floored at 0."""
     pl, ps, d = (np.asarray(x, float) for x in (p_long, p_short, direction))
     win, loss = np.where(d < 0, ps, pl), np.where(d < 0, pl, ps)
     with np.errstate(invalid='ignore', divide='ignore'):
@@ -75,8 +78,10 @@ def realised_vol(close: pd.Series, span: int = 100, periods_per_year: float = 25
     r = np.log(close).diff()
     return r.ewm(span=span, min_periods=min(span, 20)).std() * math.sqrt(periods_per_year)
 
-def position_size(direction, cfg: BacktestConfig, p_long=None, p_short=None, vol=None, payoff: float = 1.0) -> np.ndarray:
-    "Signed target weight per row from a direction, by `cfg.sizing` ('fixed', 'vol_target', 'kelly'), capped at `cfg.max_leverage`."
+def position_size(direction, cfg: BacktestConfig, p_long=None, p_short=None, vol=None,
+                  payoff: float = 1.0) -> np.ndarray:
+    """Signed target weight per row from a direction, by `cfg.sizing` ('fixed', 'vol_target', 'kelly'),
+    capped at `cfg.max_leverage`."""
     d = np.asarray(direction, float)
     if cfg.sizing == 'fixed': size = np.ones_like(d)
     elif cfg.sizing == 'vol_target':
@@ -91,7 +96,8 @@ def overlapping_position(weights, horizon: int) -> np.ndarray:
     "Position after each bar's close: the mean of the last `horizon` target weights (axis 0), missing weights as 0."
     w = np.nan_to_num(np.asarray(weights, float))
     c = np.cumsum(w, axis=0)
-    lag = np.zeros_like(c); lag[horizon:] = c[:-horizon]
+    lag = np.zeros_like(c)
+    lag[horizon:] = c[:-horizon]
     return (c - lag) / horizon
 
 # %% ../nbs/30_backtest.ipynb #4243f142
@@ -102,8 +108,10 @@ def cost_rate(cfg: BacktestConfig, mult: float = 1.0) -> float:
 def net_returns(position, returns, cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Gross (pos_{t-1} r_t), cost (c |Δpos_t|, from a flat start) and net return per bar (axis 0)."
     pos, r = np.asarray(position, float), np.nan_to_num(np.asarray(returns, float))
-    prev = np.zeros_like(pos); prev[1:] = pos[:-1]
-    gross = prev * r; c = cost * np.abs(pos - prev)
+    prev = np.zeros_like(pos)
+    prev[1:] = pos[:-1]
+    gross = prev * r
+    c = cost * np.abs(pos - prev)
     return gross, c, gross - c
 
 # %% ../nbs/30_backtest.ipynb #c0e7a1e5
@@ -112,19 +120,24 @@ def _vectorbt():
     d = os.environ.setdefault('NUMBA_CACHE_DIR', str(Path.home() / '.cache' / 'tsresearch' / 'numba'))
     Path(d).mkdir(parents=True, exist_ok=True)
     if 'numba' in sys.modules and 'vectorbt' not in sys.modules:
-        import numba.core.config; numba.core.config.reload_config()
+        import numba.core.config
+
+        numba.core.config.reload_config()
     import vectorbt as vbt
     return vbt
 
 def vbt_portfolio(close: pd.DataFrame, position: pd.DataFrame, cfg: BacktestConfig, mult: float = 1.0, freq=None):
-    "A vectorbt Portfolio holding `position` (fraction of each column's capital) at each close, with the config's costs."
+    """A vectorbt Portfolio holding `position` (fraction of each column's capital) at each close,
+    with the config's costs."""
     vbt = _vectorbt()
-    fees = cfg.fees_bps * 1e-4 * mult; slip = (cfg.slippage_bps + cfg.spread_bps / 2) * 1e-4 * mult
+    fees = cfg.fees_bps * 1e-4 * mult
+    slip = (cfg.slippage_bps + cfg.spread_bps / 2) * 1e-4 * mult
     return vbt.Portfolio.from_orders(close, position, size_type='targetpercent', direction='both', fees=fees,
                                      slippage=slip, init_cash=1.0, freq=freq)
 
 def vbt_trades(pf, keys: list[tuple]) -> pd.DataFrame:
-    "Position records of a vectorbt Portfolio as `model, horizon, symbol, entry_time, exit_time, direction, pnl, return`."
+    """Position records of a vectorbt Portfolio as
+    `model, horizon, symbol, entry_time, exit_time, direction, pnl, return`."""
     r = pf.positions.records_readable
     cols = ['model', 'horizon', 'symbol', 'entry_time', 'exit_time', 'direction', 'pnl', 'return']
     if not len(r): return pd.DataFrame(columns=cols)
@@ -144,14 +157,17 @@ def periods_per_year(timestamps) -> float:
 
 def trade_stats(pnl) -> dict:
     "Trade count, win rate and profit factor (gross profit over gross loss) of trade P&Ls."
-    p = np.asarray(pnl, float); win, loss = p[p > 0].sum(), -p[p < 0].sum()
+    p = np.asarray(pnl, float)
+    win, loss = p[p > 0].sum(), -p[p < 0].sum()
     return dict(trades=len(p), win_rate=float((p > 0).mean()) if len(p) else np.nan,
                 profit_factor=float(win / loss) if loss > 0 else (np.inf if win > 0 else np.nan))
 
 def performance_metrics(net, position, ppy: float) -> dict:
     "Return, risk and activity figures (exposure: share of bars in the market; active_bars) of a net return series."
-    r, pos = np.asarray(net, float), np.asarray(position, float); n = len(r)
-    eq = np.cumprod(1 + r); total = eq[-1] - 1 if n else 0.0
+    r, pos = np.asarray(net, float), np.asarray(position, float)
+    n = len(r)
+    eq = np.cumprod(1 + r)
+    total = eq[-1] - 1 if n else 0.0
     annual = (1 + total) ** (ppy / n) - 1 if n and total > -1 else -1.0
     sd, down = r.std(ddof=1) if n > 1 else np.nan, math.sqrt(np.mean(np.minimum(r, 0) ** 2)) if n else np.nan
     dd = float((eq / np.maximum.accumulate(np.maximum(eq, 1)) - 1).min()) if n else 0.0
@@ -186,11 +202,17 @@ EULER_GAMMA = 0.5772156649015329
 
 def sharpe_moments_cols(a) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     "Per column of returns a [T, N]: per-bar Sharpe ratio, T, skewness and (non-excess) kurtosis (NaN where constant)."
-    a = np.asarray(a, float); n = a.shape[0]; nan = np.full(a.shape[1], np.nan)
+    a = np.asarray(a, float)
+    n = a.shape[0]
+    nan = np.full(a.shape[1], np.nan)
     if n < 2: return nan, n, nan, nan
-    d = a - a.mean(0); d2 = d * d; m2 = d2.mean(0); ok = m2 > 0; m2s = np.where(ok, m2, 1.0)
+    d = a - a.mean(0)
+    d2 = d * d
+    m2 = d2.mean(0)
+    ok = m2 > 0
+    m2s = np.where(ok, m2, 1.0)
     sr = np.where(ok, a.mean(0) / np.sqrt(m2s * n / (n - 1)), np.nan)
-    return sr, n, np.where(ok, (d2 * d).mean(0) / m2s ** 1.5, np.nan), np.where(ok, (d2 * d2).mean(0) / m2s ** 2, np.nan)
+    return sr, n, np.where(ok, (d2 * d).mean(0) / m2s**1.5, np.nan), np.where(ok, (d2 * d2).mean(0) / m2s**2, np.nan)
 
 def sharpe_moments(returns) -> tuple[float, int, float, float]:
     "Per-bar Sharpe ratio, length, skewness and (non-excess) kurtosis of a return series (NaN Sharpe if constant)."
@@ -198,7 +220,8 @@ def sharpe_moments(returns) -> tuple[float, int, float, float]:
     return float(sr[0]), n, float(sk[0]), float(ku[0])
 
 def probabilistic_sharpe(sr: float, n: int, skew: float = 0.0, kurt: float = 3.0, sr_star: float = 0.0) -> float:
-    "PSR: probability that the true per-bar Sharpe ratio exceeds `sr_star`, given `n` returns with this skew and kurtosis."
+    """PSR: probability that the true per-bar Sharpe ratio exceeds `sr_star`,
+    given `n` returns with this skew and kurtosis."""
     if not np.isfinite(sr) or n < 3: return np.nan
     v = 1 - skew * sr + (kurt - 1) / 4 * sr ** 2
     return float(stats.norm.cdf((sr - sr_star) * math.sqrt(n - 1) / math.sqrt(max(v, 1e-12))))
@@ -214,10 +237,15 @@ def deflated_sharpe(sr: float, n: int, skew: float, kurt: float, n_trials: int, 
     return probabilistic_sharpe(sr, n, skew, kurt, expected_max_sharpe(n_trials, var_sharpe))
 
 def null_sharpe_variance_cols(a, lag: int = 0) -> np.ndarray:
-    "Per column of returns a [T, N]: variance of the per-bar Sharpe estimator when the true Sharpe is 0, max(1, long-run/short-run variance ratio) / (T - 1)."
-    a = np.asarray(a, float); n = a.shape[0]
+    """Per column of returns a [T, N]: variance of the per-bar Sharpe estimator when the true Sharpe is 0,
+    max(1, long-run/short-run variance ratio) / (T - 1)."""
+    a = np.asarray(a, float)
+    n = a.shape[0]
     if n < 3: return np.full(a.shape[1], np.nan)
-    d = a - a.mean(0); c0 = (d * d).sum(0); c0s = np.where(c0 > 0, c0, 1.0); eta = np.ones(a.shape[1])
+    d = a - a.mean(0)
+    c0 = (d * d).sum(0)
+    c0s = np.where(c0 > 0, c0, 1.0)
+    eta = np.ones(a.shape[1])
     for k in range(1, min(int(lag), n - 1) + 1): eta += 2 * (1 - k / (lag + 1)) * (d[k:] * d[:-k]).sum(0) / c0s
     return np.where(c0 > 0, np.maximum(eta, 1.0) / (n - 1), np.nan)
 
@@ -226,13 +254,20 @@ def null_sharpe_variance(returns, lag: int = 0) -> float:
     return float(null_sharpe_variance_cols(np.asarray(returns, float).reshape(-1, 1), lag)[0])
 
 def deflate_trials(moments: list, null_var, trial, n_trials: int) -> dict:
-    "PSR, DSR (V₀ = mean null variance of the trials) and DSR (V = variance of the trials' Sharpe ratios) of series with `moments` [(sr, T, skew, kurt)]; `trial` marks the trials."
-    trial = np.asarray(trial, bool); srs = np.array([x[0] for x in moments], float)[trial]
+    """PSR, DSR (V₀ = mean null variance of the trials) and DSR (V = variance of the trials' Sharpe ratios)
+    of series with `moments` [(sr, T, skew, kurt)]; `trial` marks the trials."""
+    trial = np.asarray(trial, bool)
+    srs = np.array([x[0] for x in moments], float)[trial]
     v = np.asarray(null_var, float)[trial]
     v0 = float(np.nanmean(v)) if np.isfinite(v).any() else 0.0
     v_xs = float(np.nanvar(srs, ddof=1)) if np.isfinite(srs).sum() > 1 else 0.0
-    return dict(psr=np.array([probabilistic_sharpe(*x) for x in moments], float), dsr=np.array([deflated_sharpe(*x, n_trials, v0) for x in moments], float),
-                dsr_xs=np.array([deflated_sharpe(*x, n_trials, v_xs) for x in moments], float), v0=v0, v_xs=v_xs)
+    return dict(
+        psr=np.array([probabilistic_sharpe(*x) for x in moments], float),
+        dsr=np.array([deflated_sharpe(*x, n_trials, v0) for x in moments], float),
+        dsr_xs=np.array([deflated_sharpe(*x, n_trials, v_xs) for x in moments], float),
+        v0=v0,
+        v_xs=v_xs,
+    )
 
 # %% ../nbs/30_backtest.ipynb #6606aa1e
 def _sharpe_cols(m: np.ndarray) -> np.ndarray:
@@ -240,11 +275,15 @@ def _sharpe_cols(m: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, m.mean(0) / np.where(sd > 0, sd, 1), 0.0)
 
 def pbo_cscv(returns_matrix, n_blocks: int = 16) -> dict:
-    "Probability of backtest overfitting of the columns (trials) of a T x N return matrix, by CSCV over `n_blocks` blocks."
+    """Probability of backtest overfitting of the columns (trials) of a T x N return matrix,
+    by CSCV over `n_blocks` blocks."""
     m = np.nan_to_num(np.asarray(returns_matrix, float))
     if m.ndim != 2 or m.shape[1] < 2: raise ValueError('pbo_cscv needs a T x N matrix with at least 2 trials')
-    if n_blocks < 2 or n_blocks % 2 or m.shape[0] < 2 * n_blocks: raise ValueError(f'n_blocks must be even and at most T/2, got {n_blocks} for T={m.shape[0]}')
-    blocks = np.array_split(np.arange(m.shape[0]), n_blocks); n = m.shape[1]; logits = []
+    if n_blocks < 2 or n_blocks % 2 or m.shape[0] < 2 * n_blocks:
+        raise ValueError(f'n_blocks must be even and at most T/2, got {n_blocks} for T={m.shape[0]}')
+    blocks = np.array_split(np.arange(m.shape[0]), n_blocks)
+    n = m.shape[1]
+    logits = []
     for ins in itertools.combinations(range(n_blocks), n_blocks // 2):
         i_rows = np.concatenate([blocks[b] for b in ins])
         o_rows = np.concatenate([blocks[b] for b in range(n_blocks) if b not in ins])
@@ -253,13 +292,21 @@ def pbo_cscv(returns_matrix, n_blocks: int = 16) -> dict:
         w = stats.rankdata(oos)[best] / (n + 1)
         logits.append(math.log(w / (1 - w)))
     lg = np.array(logits)
-    return dict(pbo=float((lg <= 0).mean()), logits=lg.tolist(), n_splits=len(lg), n_blocks=n_blocks, n_trials=n, n_obs=m.shape[0])
+    return dict(
+        pbo=float((lg <= 0).mean()),
+        logits=lg.tolist(),
+        n_splits=len(lg),
+        n_blocks=n_blocks,
+        n_trials=n,
+        n_obs=m.shape[0],
+    )
 
 # %% ../nbs/30_backtest.ipynb #f6165621
-_KEYS = ['model', 'horizon', 'symbol']
+_MODEL_HORIZON_SYMBOL = ['model', 'horizon', 'symbol']
 
 def _bar_panel(bars: pd.DataFrame, ts: pd.DatetimeIndex, symbols: list, ppy: float, vol_span: int):
-    "Close, simple return and realised volatility on the timestamp x symbol grid (returns from each symbol's own previous bar)."
+    """Close, simple return and realised volatility on the timestamp x symbol grid
+    (returns from each symbol's own previous bar)."""
     b = bars[bars.symbol.isin(symbols)].sort_values(['symbol', 'timestamp'])
     g = b.groupby('symbol', sort=False).close
     b = b.assign(ret=g.pct_change(), vol=g.transform(lambda c: realised_vol(c, vol_span, ppy)))
@@ -271,12 +318,22 @@ def _target_weights(g: pd.DataFrame, cfg: BacktestConfig, vol_long: pd.DataFrame
     "Signal x size of one model x horizon's prediction rows, on the grid (0 where there is no forecast)."
     g = g.merge(vol_long, on=['symbol', 'timestamp'], how='left')
     w = position_size(forecast_signal(g, cfg.signal, threshold), cfg, g.p_long, g.p_short, g.vol, payoff)
-    return g.assign(w=w).pivot_table(index='timestamp', columns='symbol', values='w', aggfunc='last').reindex(index=ts, columns=symbols).fillna(0).to_numpy()
+    return (
+        g.assign(w=w)
+        .pivot_table(index='timestamp', columns='symbol', values='w', aggfunc='last')
+        .reindex(index=ts, columns=symbols)
+        .fillna(0)
+        .to_numpy()
+    )
 
-def strategy_positions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0, vol_span: int = 100):
+
+def strategy_positions(
+    preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0, vol_span: int = 100
+):
     "Grid (timestamps, symbols, close, returns, bar mask, thresholds, ppy); {(model, horizon): positions} at close."
     p = preds[preds.part == 'test'] if 'part' in preds else preds
-    ts = pd.DatetimeIndex(sorted(p.timestamp.unique())); symbols = sorted(p.symbol.unique())
+    ts = pd.DatetimeIndex(sorted(p.timestamp.unique()))
+    symbols = sorted(p.symbol.unique())
     ppy = periods_per_year(bars.timestamp[bars.symbol.isin(symbols)])
     close, ret, vol = _bar_panel(bars, ts, symbols, ppy, vol_span)
     vol_long = vol.stack().rename('vol').rename_axis(['timestamp', 'symbol']).reset_index()
@@ -292,7 +349,8 @@ def strategy_positions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestCon
 
 # %% ../nbs/30_backtest.ipynb #ecfe0b6d
 def _deflate(metrics: pd.DataFrame, moments: dict, nullv: dict, n_configs: int) -> pd.DataFrame:
-    "Add psr, dsr, dsr_xs (`deflate_trials`, per symbol and cost level; buy-and-hold is no trial) and n_trials = models x horizons x n_configs."
+    """Add psr, dsr, dsr_xs (`deflate_trials`, per symbol and cost level; buy-and-hold is no trial)
+    and n_trials = models x horizons x n_configs."""
     trial = metrics.model != 'buy_and_hold'
     n_trials = metrics[trial].model.nunique() * metrics[trial].horizon.nunique() * n_configs
     out = {c: np.full(len(metrics), np.nan) for c in ('psr', 'dsr', 'dsr_xs')}
@@ -318,13 +376,38 @@ def position_activity(positions: pd.DataFrame) -> pd.DataFrame:
                          'trades': ((side != 0) & (side != before)).sum(0)}, index=positions.columns)
 
 # %% ../nbs/30_backtest.ipynb #4501ec0a
-METRIC_COLUMNS = ['model', 'horizon', 'symbol', 'cost_mult', 'total_return', 'annual_return', 'sharpe', 'sharpe_close',
-                  'sortino', 'calmar', 'max_drawdown', 'trades', 'win_rate', 'profit_factor', 'turnover', 'exposure',
-                  'active_bars', 'never_traded', 'too_few', 'psr', 'dsr', 'dsr_xs', 'n_trials', 'threshold', 'delay_bars']
+METRIC_COLUMNS = [
+    'model',
+    'horizon',
+    'symbol',
+    'cost_mult',
+    'total_return',
+    'annual_return',
+    'sharpe',
+    'sharpe_close',
+    'sortino',
+    'calmar',
+    'max_drawdown',
+    'trades',
+    'win_rate',
+    'profit_factor',
+    'turnover',
+    'exposure',
+    'active_bars',
+    'never_traded',
+    'too_few',
+    'psr',
+    'dsr',
+    'dsr_xs',
+    'n_trials',
+    'threshold',
+    'delay_bars',
+]
 
 def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0,
                          vol_span: int = 100) -> dict[str, pd.DataFrame]:
-    "Backtest every model x horizon of `preds` (test rows) on `bars`: {'metrics', 'returns' (costs x1), 'trades' (costs x1)}."
+    """Backtest every model x horizon of `preds` (test rows) on `bars`:
+    {'metrics', 'returns' (costs x1), 'trades' (costs x1)}."""
     grid, at_close = strategy_positions(preds, bars, cfg, payoff, vol_span)
     ts, syms, ret, has, ppy = grid['ts'], grid['symbols'], grid['ret'], grid['has'], grid['ppy']
     delay = execution_delay(cfg, ts)
@@ -338,14 +421,19 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
     lag = max(h for _, h in pos)
     for mult in sorted(set(cfg.cost_multipliers) | {1.0}):
         tr = vbt_trades(vbt_portfolio(close_all, pos_all, cfg, mult, freq), keys)
-        by_sym, by_mh = tr.groupby(_KEYS).pnl, tr.groupby(['model', 'horizon']).pnl
+        by_sym, by_mh = tr.groupby(_MODEL_HORIZON_SYMBOL).pnl, tr.groupby(['model', 'horizon']).pnl
         rets = []
         for (m, h), P in pos.items():
             gross, cost, net = net_returns(P, ret, cost_rate(cfg, mult))
             net_close = net_returns(at_close[(m, h)], ret, cost_rate(cfg, mult))[2]   # traded at the signal's close
             for j, s in enumerate(syms + ['portfolio']):
                 if s == 'portfolio':
-                    r, p_, pnl, keep = net.mean(1), P.mean(1), by_mh.get_group((m, h)) if (m, h) in by_mh.groups else [], np.ones(len(ts), bool)
+                    r, p_, pnl, keep = (
+                        net.mean(1),
+                        P.mean(1),
+                        by_mh.get_group((m, h)) if (m, h) in by_mh.groups else [],
+                        np.ones(len(ts), bool),
+                    )
                     r_close = net_close.mean(1)
                 else:
                     pnl = by_sym.get_group((m, h, s)) if (m, h, s) in by_sym.groups else []
@@ -360,11 +448,24 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
                     held = (np.abs(P) > 1e-12).any(1)
                     met.update(turnover=float(np.abs(np.diff(P, axis=0, prepend=0)).sum(0).mean() * ppy / len(ts)),
                                exposure=float(held.mean()), active_bars=int(held.sum()))
-                moments[len(rows)], nullv[len(rows)] = sharpe_moments(r[keep]), null_sharpe_variance(r[keep], lag); rows.append(met)
+                moments[len(rows)], nullv[len(rows)] = sharpe_moments(r[keep]), null_sharpe_variance(r[keep], lag)
+                rows.append(met)
                 if mult == 1.0:
                     gg, cc = (gross.mean(1), cost.mean(1)) if s == 'portfolio' else (gross[:, j], cost[:, j])
-                    rets.append(pd.DataFrame({'timestamp': ts[keep], 'model': m, 'horizon': h, 'symbol': s, 'position': p_[keep],
-                                              'gross': gg[keep], 'cost': cc[keep], 'net': r[keep]}))
+                    rets.append(
+                        pd.DataFrame(
+                            {
+                                'timestamp': ts[keep],
+                                'model': m,
+                                'horizon': h,
+                                'symbol': s,
+                                'position': p_[keep],
+                                'gross': gg[keep],
+                                'cost': cc[keep],
+                                'net': r[keep],
+                            }
+                        )
+                    )
         if mult == 1.0: out = dict(returns=pd.concat(rets, ignore_index=True), trades=tr)
     metrics = _deflate(pd.DataFrame(rows), moments, nullv, trial_configs(cfg))
     metrics = activity_gate(metrics, cfg.min_active_bars, cfg.min_trades)
@@ -372,46 +473,23 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
     return dict(metrics=metrics[METRIC_COLUMNS], **out)
 
 # %% ../nbs/30_backtest.ipynb #c0ae8b6a
-_CONFIG_KEYS = ('backtest', 'models', 'ensemble', 'labels')
-
-def fold_predictions(study: Study, fold: int) -> tuple[pd.DataFrame, dict]:
-    "All of a fold's predictions (models, then the ensemble's if it runs) and the content hashes of their artifacts."
-    from tsresearch.train import train_study
-    res = train_study(study, fold)
-    preds = [r['predictions'] for r in res.values()]
-    inputs = {f'models/{m}': study.input_hash('models', f'{m}_predictions', fold) for m in res}
-    try:
-        from tsresearch.ensemble import ensemble_study
-        ens = ensemble_study(study, fold)
-        if isinstance(ens, dict): ens = pd.concat([v['predictions'] if isinstance(v, dict) else v for v in ens.values()], ignore_index=True)
-        if ens is not None and len(ens):
-            preds.append(ens); inputs['ensemble'] = study.input_hash('ensemble', 'predictions', fold)
-    except Exception as e:   # the ensemble is optional here: backtest the models alone
-        get_logger().warning(f'{study.config.name}: fold {fold}: no ensemble predictions to backtest ({type(e).__name__}: {e})')
-    return pd.concat(preds, ignore_index=True), inputs
-
-def backtest_study(study: Study, fold: int) -> dict[str, pd.DataFrame]:
-    "Backtest (or load, if current) every model x horizon of fold `fold`; {'metrics', 'returns', 'trades'}."
-    import tsresearch.backtest
-    preds, inputs = fold_predictions(study, fold)
-    inputs |= {'code': code_hash(tsresearch.backtest)}
-    names = ('metrics', 'returns', 'trades')
-    got = {n: study.load_current('backtest', n, fold, _CONFIG_KEYS, inputs) for n in names}
-    if all(v is not None for v in got.values()): return got
-    from tsresearch.ingest import ingest_study
-    cfg = study.config
-    get_logger().info(f'{cfg.name}: fold {fold}: backtesting {preds.model.nunique()} models')
-    from tsresearch.labeling import barrier_defaults   # unset multipliers are chosen by bar size
-    bars = ingest_study(study)[0]
-    lab = barrier_defaults(cfg.labels, bars)
-    out = backtest_predictions(preds, bars, cfg.backtest, lab.pt_mult / lab.sl_mult)
-    for n in names: study.save('backtest', out[n], n, fold, _CONFIG_KEYS, inputs)
-    return out
+@stage('backtest', needs=('models', 'ensemble', 'ingest'), config=('backtest', 'labels'), per_fold=True,
+       outputs=('metrics', 'returns', 'trades'), notebook='30_backtest')
+def backtest_stage(models: dict, ensemble: pd.DataFrame, ingest: dict, config, fold: int) -> dict:
+    "Every model x horizon of the fold (the ensemble's too) backtested on the study's bars: metrics, returns, trades."
+    preds = pd.concat([r['predictions'] for r in models.values()] + ([ensemble] if len(ensemble) else []),
+                      ignore_index=True)
+    get_logger().info(f'{config.name}: fold {fold}: backtesting {preds.model.nunique()} models')
+    bars = ingest['bars']
+    labels = barrier_defaults(config.labels, bars)   # unset multipliers are chosen by bar size
+    return backtest_predictions(preds, bars, config.backtest, labels.pt_mult / labels.sl_mult)
 
 # %% ../nbs/30_backtest.ipynb #ed3ef7c1
 def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.DataFrame:
     "Portfolio net returns (or column `values`), timestamp x 'model|h<horizon>', no benchmark or audit model, gaps 0."
-    r = returns[(returns.symbol == 'portfolio') & (returns.model != 'buy_and_hold') & ~returns.model.str.endswith('_permuted')]
+    r = returns[
+        (returns.symbol == 'portfolio') & (returns.model != 'buy_and_hold') & ~returns.model.str.endswith('_permuted')
+    ]
     return r.assign(strategy=r.model + '|h' + r.horizon.astype(str)).pivot_table(
         index='timestamp', columns='strategy', values=values, aggfunc='sum').sort_index().fillna(0.0)
 
@@ -421,8 +499,12 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     and the activity of `positions`."""
     hs = [int(c.rsplit('|h', 1)[1]) for c in m.columns]
     lag = max(hs, default=0) if lag is None else lag
-    a = m.to_numpy(float); srs, n, sk, ku = sharpe_moments_cols(a); n_trials = m.shape[1] * n_configs
-    d = deflate_trials(list(zip(srs, [n] * len(srs), sk, ku)), null_sharpe_variance_cols(a, lag), np.ones(len(srs), bool), n_trials)
+    a = m.to_numpy(float)
+    srs, n, sk, ku = sharpe_moments_cols(a)
+    n_trials = m.shape[1] * n_configs
+    d = deflate_trials(
+        list(zip(srs, [n] * len(srs), sk, ku)), null_sharpe_variance_cols(a, lag), np.ones(len(srs), bool), n_trials
+    )
     ann = math.sqrt(periods_per_year(m.index)) if len(m) > 1 else np.nan
     rec = pd.DataFrame({'model': [c.rsplit('|h', 1)[0] for c in m.columns], 'horizon': hs, 'sharpe': srs * ann,
                         'psr': d['psr'], 'dsr': d['dsr'], 'dsr_xs': d['dsr_xs'], 'n_trials': n_trials, 'n_obs': len(m),
@@ -433,62 +515,33 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     activity = position_activity(positions.reindex(index=m.index, columns=m.columns).fillna(0.0))
     return rec.assign(**{c: activity[c].to_numpy() for c in activity})
 
-def _fold_returns(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's stored backtest returns (`ArtifactError` naming the file if absent or damaged); it backtests nothing."
-    return study.load('backtest', 'returns', fold)
-
-def walk_forward_study(study: Study, folds=None, n_blocks: int = 16, returns: dict | None = None) -> dict:
-    """The stitched test-window record of every strategy over `folds` (default: `current_folds`):
-    {'oos': deflated_record, 'pbo': CSCV}, saved as `backtest/oos` and `backtest/pbo`."""
-    from tsresearch.core import ArtifactError
-    folds = current_folds(study)[0] if folds is None else list(folds)
-    if not folds:
-        where = study._dir('backtest', None)
-        raise ArtifactError(f'{where}: no fold has intact backtest returns that are current for the config')
-    rets = {k: (returns or {}).get(k) for k in folds}
-    rets = {k: r if r is not None else _fold_returns(study, k) for k, r in rets.items()}   # read each fold once
-    m = pd.concat([strategy_return_matrix(r) for r in rets.values()]).fillna(0.0).sort_index()
+def stitched_record(returns: Mapping[int, pd.DataFrame], cfg: BacktestConfig, n_blocks: int = 16) -> dict:
+    """The stitched test-window record of every strategy over the folds' backtest `returns`:
+    {'oos': deflated_record, 'pbo': CSCV}."""
+    m = pd.concat([strategy_return_matrix(r) for r in returns.values()]).fillna(0.0).sort_index()
     s = int(min(n_blocks, len(m) // 4)) // 2 * 2
-    res = pbo_cscv(m.to_numpy(), s) if s >= 2 and m.shape[1] >= 2 else dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
-    res |= dict(strategies=list(m.columns), folds=folds)
-    pos = pd.concat([strategy_return_matrix(r, 'position') for r in rets.values()]).sort_index()
-    cfg = study.config.backtest
+    if s >= 2 and m.shape[1] >= 2: pbo = pbo_cscv(m.to_numpy(), s)
+    else: pbo = dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
+    pbo |= dict(strategies=list(m.columns), folds=sorted(returns))
+    pos = pd.concat([strategy_return_matrix(r, 'position') for r in returns.values()]).sort_index()
     oos = activity_gate(deflated_record(m, trial_configs(cfg), positions=pos), cfg.min_active_bars, cfg.min_trades)
-    oos = oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
-    made_of = dict(config_keys=_CONFIG_KEYS, inputs=walk_forward_inputs(study, folds))   # which returns, settings
-    study.save('backtest', res, 'pbo', **made_of)
-    study.save('backtest', oos, 'oos', **made_of)
-    return dict(oos=oos, pbo=res)
+    return dict(oos=oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True), pbo=pbo)
+
+@stage('walk_forward', needs=('backtest',), config=('backtest',), store='backtest', outputs=('oos', 'pbo'))
+def walk_forward_stage(backtest: Mapping[int, dict], config) -> dict:
+    "The walk-forward record over every fold whose backtest is current (none is computed for it)."
+    if not backtest: raise ArtifactError('no fold has intact backtest returns that are current for the config')
+    return stitched_record({k: b['returns'] for k, b in backtest.items()}, config.backtest)
 
 # %% ../nbs/30_backtest.ipynb #9ddb8e49
-_FOLD_STORES = ('features', 'models', 'ensemble', 'backtest')   # what a fold's stages keep in the store
-
-def _fold_artifacts(study: Study, store: str, fold: int) -> list[str]:
-    "A fold's artifacts in `store`; under `models`, only those of the configured models (and their `_permuted` twins)."
-    names = study.artifacts(store, fold)
-    if store != 'models': return names
-    model = lambda n: n.rsplit('_', 1)[0].removesuffix('_permuted')   # lightgbm_permuted_metrics -> lightgbm
-    return [n for n in names if model(n) in study.config.models.names]
-
-def fold_problems(study: Study, fold: int) -> list[str]:
-    "Why fold `fold`'s results cannot enter the study's record: damaged or stale artifacts, no backtest; [] if none."
-    out = [p for s in _FOLD_STORES for n in _fold_artifacts(study, s, fold) if (p := study.problem(s, n, fold))]
-    have = study.artifacts('backtest', fold)
-    missing = [n for n in ('metrics', 'returns') if n not in have]
-    return out + [f'{study._dir("backtest", fold)}/{n}: no artifact (the fold was not backtested)' for n in missing]
-
 def stored_folds(study: Study) -> list[int]:
     "Folds with models or backtests in the store."
-    roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study._dir(s, None))]
+    roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study.path(s))]
     dirs = [p for d in roots for p in study.fs.glob(f'{d}/fold_*')]
     return sorted({int(Path(p).name[5:]) for p in dirs if Path(p).name[5:].isdigit()})
 
 def current_folds(study: Study, folds=None) -> tuple[list[int], dict[int, list[str]]]:
-    "The folds (default: every stored one) whose artifacts are intact and current for the config; the others' problems."
+    "The folds (default: every stored one) whose backtest is current, computing nothing; why the others are not."
     folds = stored_folds(study) if folds is None else list(folds)
-    problems = {k: fold_problems(study, k) for k in folds}
-    return [k for k in folds if not problems[k]], {k: p for k, p in problems.items() if p}
-
-def walk_forward_inputs(study: Study, folds) -> dict:
-    "The content hashes of the folds' returns that a walk-forward record is made of."
-    return {f'returns/fold_{k}': study.input_hash('backtest', 'returns', k) for k in folds}
+    states = {k: study.state('backtest', k) for k in folds}
+    return [k for k, (h, _) in states.items() if h], {k: [why] for k, (h, why) in states.items() if h is None}

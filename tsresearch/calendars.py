@@ -29,8 +29,10 @@ def is_daily(freq: str) -> bool:
 
 def parse_freq(freq: str) -> pd.Timedelta:
     "Bar length of `freq` ('5min', '1h', '1D') as a `Timedelta`; a clear error for nonsense."
-    try: td = pd.Timedelta(pd.tseries.frequencies.to_offset(freq).nanos, 'ns')   # .nanos: pandas 3.0's Day is not a Tick
-    except (ValueError, TypeError) as e: raise ConfigError(f"bar frequency {freq!r} is not a pandas frequency ({e})") from None
+    try:
+        td = pd.Timedelta(pd.tseries.frequencies.to_offset(freq).nanos, 'ns')  # .nanos: pandas 3.0's Day is not a Tick
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"bar frequency {freq!r} is not a pandas frequency ({e})") from None
     if td <= pd.Timedelta(0): raise ConfigError(f"bar frequency {freq!r} must be positive")
     return td
 
@@ -55,7 +57,9 @@ def get_calendar(name: str, start, end) -> ExchangeCalendar:
     "The calendar `name` (any `exchange_calendars` name, or 'FX') covering [start, end] with a week's margin."
     if name not in xcals.get_calendar_names(include_aliases=True):
         raise ConfigError(f"unknown calendar {name!r}; e.g. 'XNYS', 'CMES', 'FX', '24/7' (crypto), '24/5'")
-    day = lambda t, d: (pd.Timestamp(t).tz_localize(None) if pd.Timestamp(t).tzinfo else pd.Timestamp(t)).normalize() + pd.Timedelta(days=d)
+    day = lambda t, d: (
+        pd.Timestamp(t).tz_localize(None) if pd.Timestamp(t).tzinfo else pd.Timestamp(t)
+    ).normalize() + pd.Timedelta(days=d)
     return _calendar(name, day(start, -7), day(end, 7))
 
 # %% ../nbs/00a_calendars.ipynb #0bcd3f00

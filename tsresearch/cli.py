@@ -74,7 +74,7 @@ def cmd_validate(a) -> int:
     fmt = a.format if a.format != 'zip' else None
     with tempfile.TemporaryDirectory() as tmp:
         for p in _bars_files(a, tmp):
-            try: bars, rep = validate_file(p, fmt, a.timezone, a.timestamp_format, a.symbol, a.symbol_column,
+            try:bars, rep = validate_file(p, fmt, a.timezone, a.timestamp_format, a.symbol, a.symbol_column,
                                            a.symbol_from_filename, dict(a.column or []), a.repair)
             except DataError as e: raise DataError(flag_hints(e.detail), e.file, e.rows, e.column) from None
             summary = {'file': str(p), 'rows': len(bars), 'symbols': sorted(bars['symbol'].unique().tolist()),
@@ -82,16 +82,19 @@ def cmd_validate(a) -> int:
                        'duplicates_dropped': rep['duplicates_dropped'], 'rows_reordered': rep['rows_reordered']}
             if a.calendar:
                 _, stats = complete_grid(bars, a.calendar, a.freq)
-                summary.update(filled=int(stats['filled'].sum()), gaps=int(stats['gaps'].sum()), off_grid=int(stats['off_grid_dropped'].sum()))
+                summary.update(
+                    filled=int(stats['filled'].sum()),
+                    gaps=int(stats['gaps'].sum()),
+                    off_grid=int(stats['off_grid_dropped'].sum()),
+                )
             print(json.dumps(summary) if a.json else '\n'.join(f'{k:>20}: {v}' for k, v in summary.items()))
     return 0
 
 # %% ../nbs/90_cli.ipynb #dd84f15f
 def cmd_ingest(a) -> int:
     "Run the ingest stage of a study and print its quality table."
-    from tsresearch.ingest import ingest_study, quality_table
-    _, q = ingest_study(Study(load_config(a.config)))
-    print(quality_table(q).to_string())
+    from tsresearch.ingest import quality_table   # lazily, as every command: `tsresearch --help` stays fast
+    print(quality_table(Study(load_config(a.config)).get('ingest')['quality']).to_string())
     return 0
 
 def check_folds(folds: list[int] | None, cfg, source) -> None:
@@ -110,10 +113,18 @@ def cmd_run(a) -> int:
         res = run_study(c, folds=a.folds, resume=a.resume, fail_fast=a.fail_fast, jobs=a.jobs or cfg.runtime.jobs)
         failed += sum(not r['ok'] for r in res)
         skipped = sum(bool(r.get('skipped')) for r in res)
-        print(f"{cfg.name}: {sum(r['ok'] for r in res)}/{len(res)} stages ok" + (f' ({skipped} resumed)' if skipped else '') +
-              f" -> {Path(cfg.resolve(cfg.report.dir)) / cfg.name / 'index.html'}")
+        print(
+            f"{cfg.name}: {sum(r['ok'] for r in res)}/{len(res)} stages ok"
+            + (f' ({skipped} resumed)' if skipped else '')
+            + f" -> {Study(cfg).reports_dir / 'index.html'}"
+        )
         for r in res:
-            if not r['ok']: print(f"  FAILED {'fold ' + str(r['fold']) + ' ' if r.get('fold') is not None else ''}{r['stage']} at cell {r.get('cell')}: {r.get('error')}", file=sys.stderr)
+            if not r['ok']:
+                print(
+                    f"  FAILED {'fold ' + str(r['fold']) + ' ' if r.get('fold') is not None else ''}{r['stage']} "
+                    f"at cell {r.get('cell')}: {r.get('error')}",
+                    file=sys.stderr,
+                )
     return 1 if failed else 0
 
 # %% ../nbs/90_cli.ipynb #84a54c0f
@@ -123,7 +134,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _validate_parser(sub):
     v = sub.add_parser('validate', help='validate a bars file and print a summary')
-    v.add_argument('path'); v.add_argument('--timezone', help='timezone of naive timestamps, e.g. America/New_York')
+    v.add_argument('path')
+    v.add_argument('--timezone', help='timezone of naive timestamps, e.g. America/New_York')
     v.add_argument('--timestamp-format', help="strftime format, e.g. '%%d.%%m.%%Y %%H:%%M' (default: ISO 8601)")
     v.add_argument('--symbol', help='symbol for every row (if the file has no symbol column)')
     v.add_argument('--symbol-column', default='symbol', help='column holding the symbol (default: symbol)')
@@ -133,19 +145,26 @@ def _validate_parser(sub):
     v.add_argument('--format', choices=['csv', 'parquet', 'zip'], help='file format (default: from the suffix)')
     v.add_argument('--members', default='*', help='zip archives: glob of the members to validate (default: all)')
     v.add_argument('--repair', action='store_true', help='drop exact duplicates and sort, reporting what changed')
-    v.add_argument('--sha256', help='expected sha256 (zip archives)'); v.add_argument('--json', action='store_true')
-    v.add_argument('--calendar', help='exchange calendar for gap counts, e.g. XNYS'); v.add_argument('--freq', help='bar size, e.g. 5min')
+    v.add_argument('--sha256', help='expected sha256 (zip archives)')
+    v.add_argument('--json', action='store_true')
+    v.add_argument('--calendar', help='exchange calendar for gap counts, e.g. XNYS')
+    v.add_argument('--freq', help='bar size, e.g. 5min')
     v.set_defaults(func=cmd_validate)
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser('tsresearch', description='OHLCV bars to walk-forward-validated research reports.')
     sub = p.add_subparsers(dest='cmd', required=True)
     _validate_parser(sub)
-    i = sub.add_parser('ingest', help="run a study's ingest stage"); i.add_argument('config'); i.set_defaults(func=cmd_ingest)
-    r = sub.add_parser('run', help='run studies end to end and render reports'); r.add_argument('config', nargs='+')
+    i = sub.add_parser('ingest', help="run a study's ingest stage")
+    i.add_argument('config')
+    i.set_defaults(func=cmd_ingest)
+    r = sub.add_parser('run', help='run studies end to end and render reports')
+    r.add_argument('config', nargs='+')
     r.add_argument('--folds', type=fold_list, help='comma-separated fold numbers, e.g. 0,2 (default: all)')
-    r.add_argument('--resume', action='store_true', help='skip stages that finished with the same notebook, code, config and fold')
-    r.add_argument('--fail-fast', action='store_true', help='stop at the first failing stage instead of going on with other folds')
+    r.add_argument('--resume', action='store_true',
+                   help='skip stages that finished with the same notebook, code, config and fold')
+    r.add_argument('--fail-fast', action='store_true',
+                   help='stop at the first failing stage instead of going on with other folds')
     r.add_argument('--jobs', type=positive_int, default=None,
                    help="folds run in parallel, one papermill kernel each (default: the config's runtime.jobs)")
     r.set_defaults(func=cmd_run)
@@ -155,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     try: return a.func(a)
     except TsResearchError as e:
-        print(f'error: {e}', file=sys.stderr); return 2
+        print(f'error: {e}', file=sys.stderr)
+        return 2
 
 # %% ../nbs/90_cli.ipynb #0a8d7c2e
 #| eval: false

@@ -4,7 +4,9 @@
 
 # %% ../nbs/00_core.ipynb #fa926459
 from __future__ import annotations
-import difflib, hashlib, json, logging, os, random, re, types, typing, uuid
+import difflib, functools, hashlib, importlib, importlib.util, inspect, json, logging, os, random, re, sys, time
+import types, typing, uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Literal, Mapping
@@ -20,12 +22,13 @@ import math
 from datetime import date
 
 # %% auto #0
-__all__ = ['Bars', 'Window', 'NonNegative', 'NAME_PATTERN', 'MANIFEST_KEYS', 'TsResearchError', 'ConfigError', 'ArtifactError',
-           'DataError', 'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig', 'FeaturesConfig',
-           'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig', 'RuntimeConfig',
-           'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root', 'parse_config',
-           'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'seed_everything',
-           'select_device', 'get_logger', 'setup_plotly']
+__all__ = ['Bars', 'Window', 'NonNegative', 'NAME_PATTERN', 'MANIFEST_KEYS', 'STAGES', 'TsResearchError', 'ConfigError',
+           'ArtifactError', 'DataError', 'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig',
+           'FeaturesConfig', 'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig',
+           'RuntimeConfig', 'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root',
+           'parse_config', 'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'Stage',
+           'stage', 'stage_spec', 'load_stages', 'stage_order', 'imported_modules', 'stage_code', 'ConfigView',
+           'seed_everything', 'select_device', 'get_logger', 'setup_plotly']
 
 # %% ../nbs/00_core.ipynb #e1202258
 class TsResearchError(Exception):
@@ -186,7 +189,9 @@ class ModelsConfig(Section):
     batch_size: int = Field(256, ge=1)
     max_train_windows: int | None = Field(None, ge=1)  # cap (evenly spaced) for smoke sizes
     exclude_filled: bool = True           # no window anchored on a gap-filled bar
-    window_dtype: Literal['auto', 'float32', 'float16'] = 'auto'   # window arrays (auto: float16 on GPU, float32 on CPU; 05_windows)
+    window_dtype: Literal['auto', 'float32', 'float16'] = (
+        'auto'  # window arrays (auto: float16 on GPU, float32 on CPU; 05_windows)
+    )
     params: dict[str, dict] = {}          # per-model overrides, e.g. {patchtst: {channel_independent: false}}
     _names = field_validator('names')(_distinct)
     @field_validator('quantiles')
@@ -199,7 +204,9 @@ class ModelsConfig(Section):
         return sorted(v)
 
 class EnsembleConfig(Section):
-    method: Literal['logistic', 'lightgbm'] = 'logistic'   # stacking meta-learner on validation (out-of-fold) probabilities
+    method: Literal['logistic', 'lightgbm'] = (
+        'logistic'  # stacking meta-learner on validation (out-of-fold) probabilities
+    )
     C: float = Field(1.0, gt=0)           # inverse L2 strength of the logistic meta-learner
     models: list[str] | None = None       # base models to stack (None: every trained model except naive ones)
     prior_shrink: float = Field(1.0, ge=0, le=1)   # stack's class prior: 1 members' average, 0 validation window's
@@ -220,7 +227,9 @@ class BacktestConfig(Section):
     kelly_fraction: float = Field(0.25, gt=0, le=1)
     max_leverage: float = Field(1.0, gt=0)      # cap on |position| (also caps Kelly)
     cost_multipliers: list[NonNegative] = Field([0.0, 1.0, 2.0], min_length=1)   # cost-sensitivity table
-    n_configs: int = Field(1, ge=1)   # configurations tried for this study (signal, sizing, thresholds, model settings): DSR trials N = models x horizons x n_configs
+    # configurations tried for this study (signal, sizing, thresholds, model settings);
+    # DSR trials N = models x horizons x n_configs
+    n_configs: int = Field(1, ge=1)
 
 class ReportConfig(Section):
     dir: str = 'reports'
@@ -233,7 +242,7 @@ class RuntimeConfig(Section):
     device: Literal['auto', 'cpu', 'cuda'] = 'auto'
     threads: int | None = Field(1, ge=1, le=1024)   # torch CPU threads per process (1 is fastest on 2 cores)
     seed: int = Field(42, ge=0, le=2**32 - 1)   # numpy's legacy seed range, the narrowest of the seeded libraries
-    jobs: int = Field(1, ge=1)            # folds `tsresearch run` executes at once, one kernel each (`--jobs` overrides)
+    jobs: int = Field(1, ge=1)  # folds `tsresearch run` executes at once, one kernel each (`--jobs` overrides)
     unhashed: ClassVar[tuple[str, ...]] = ('jobs',)   # how many run at once does not change a result
     runs_dir: str = 'runs'
 
@@ -273,9 +282,14 @@ class StudyConfig(Section):
         return p if '://' in p or os.path.isabs(p) else os.path.normpath(os.path.join(self.root, p))
 
     def section_hash(self, *keys: str) -> str:
-        "Stable hash of the named config sections: what a stage depends on."
-        blob = json.dumps({k: (v := getattr(self, k)).model_dump(mode='json', exclude=set(v.unhashed)) for k in keys}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        "Stable hash of the named config sections (or `section.key` settings): what a stage depends on."
+        return hashlib.sha256(json.dumps({k: self._setting(k) for k in keys}, sort_keys=True).encode()).hexdigest()[:16]
+
+    def _setting(self, key: str):
+        section, _, field = key.partition('.')
+        v = getattr(self, section)
+        if field: return v.model_dump(mode='json', include={field})[field]
+        return v.model_dump(mode='json', exclude=set(v.unhashed))
 
 # %% ../nbs/00_core.ipynb #131ac153
 def _unwrap(t):
@@ -355,9 +369,12 @@ def project_root(start: str | os.PathLike) -> Path:
 
 def parse_config(raw: Mapping, source: str = 'config', root: str | os.PathLike = '.') -> StudyConfig:
     "Validate a mapping (parsed YAML) into a `StudyConfig`, or raise `ConfigError` naming each bad key."
-    if not isinstance(raw, Mapping): raise ConfigError(f'{source}: expected a mapping of sections, got {type(raw).__name__}')
-    try: cfg = StudyConfig(**{**raw, 'root': str(root)})
-    except ValidationError as e: raise ConfigError(format_validation_error(e, StudyConfig, source)) from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f'{source}: expected a mapping of sections, got {type(raw).__name__}')
+    try:
+        cfg = StudyConfig(**{**raw, 'root': str(root)})
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(e, StudyConfig, source)) from None
     check_model_registry(cfg.models, source)
     return cfg
 
@@ -414,7 +431,9 @@ def atomic_write(path, data: bytes | str) -> Path:
 def _to_bytes(obj) -> tuple[bytes, str]:
     if isinstance(obj, pd.DataFrame):
         import io
-        buf = io.BytesIO(); obj.to_parquet(buf, engine='pyarrow'); return buf.getvalue(), 'parquet'
+        buf = io.BytesIO()
+        obj.to_parquet(buf, engine='pyarrow')
+        return buf.getvalue(), 'parquet'
     if isinstance(obj, (dict, list)):
         return json.dumps(obj, indent=1, sort_keys=True, default=str).encode(), 'json'
     raise TypeError(f'Study.save stores DataFrames (parquet) and dicts/lists (JSON), not {type(obj).__name__}')
@@ -424,8 +443,9 @@ MANIFEST_KEYS = ('stage', 'name', 'fold', 'kind', 'file', 'sha256', 'config_keys
 
 class Study:
     "The run directory of one study: the only way stages exchange data."
-    def __init__(self, config: StudyConfig, root: str | None = None):
+    def __init__(self, config: StudyConfig, root: str | None = None, stages: Mapping[str, 'Stage'] | None = None):
         self.config = config
+        self.stages = dict(stages or {})   # declarations that stand in for the registry's here (tests' fakes)
         self.root = root or config.resolve(f'{config.runtime.runs_dir}/{config.name}')
         self.fs, self._base = fsspec.core.url_to_fs(self.root)
 
@@ -463,7 +483,8 @@ def save(self: Study, stage: str, obj, name: str | None = None, fold: int | None
          config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None) -> dict:
     "Write `obj` atomically with its manifest; return the manifest."
     data, kind = _to_bytes(obj)
-    d = self._dir(stage, fold); self.fs.makedirs(d, exist_ok=True)
+    d = self._dir(stage, fold)
+    self.fs.makedirs(d, exist_ok=True)
     fname = f'{name or stage}.{kind}'
     man = dict(stage=stage, name=name or stage, fold=fold, kind=kind, file=fname, sha256=sha256_bytes(data),
                config_keys=list(config_keys), config_hash=self.config.section_hash(*config_keys),
@@ -483,7 +504,8 @@ def load(self: Study, stage: str, name: str | None = None, fold: int | None = No
     p = f'{self._dir(stage, fold)}/{man["file"]}'
     if not self.fs.exists(p): raise ArtifactError(f'{p}: manifest present but data file missing')
     with self.fs.open(p, 'rb') as f: data = f.read()
-    if sha256_bytes(data) != man['sha256']: raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
+    if sha256_bytes(data) != man['sha256']:
+        raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
     if man['kind'] == 'parquet':
         import io
         return pd.read_parquet(io.BytesIO(data))
@@ -504,11 +526,18 @@ def is_current(self: Study, stage: str, name: str | None = None, fold: int | Non
 def load_current(self: Study, stage: str, name: str | None = None, fold: int | None = None,
                  config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None):
     "The artifact if it is current and intact, else None (reads and hashes the data once)."
-    try: man = self.manifest(stage, name, fold)
+    try:man = self.manifest(stage, name, fold)
     except ArtifactError: return None
-    if man is None or man['config_hash'] != self.config.section_hash(*config_keys) or man['inputs'] != dict(inputs or {}): return None
-    try: return self.load(stage, name, fold)
-    except ArtifactError: return None
+    if (
+        man is None
+        or man['config_hash'] != self.config.section_hash(*config_keys)
+        or man['inputs'] != dict(inputs or {})
+    ):
+        return None
+    try:
+        return self.load(stage, name, fold)
+    except ArtifactError:
+        return None
 
 @patch
 def cached(self: Study, stage: str, compute: Callable[[], Any], name: str | None = None, fold: int | None = None,
@@ -563,23 +592,343 @@ def problem(self: Study, stage: str, name: str | None = None, fold: int | None =
     keys = ', '.join(man['config_keys'])
     return f'{self._manifest_path(stage, name, fold)}: stale (made with other settings of {keys})'
 
+# %% ../nbs/00_core.ipynb #a65e14f6
+@patch
+def path(self: Study, store: str, fold: int | None = None, *parts: str) -> str:
+    "Where `store` (at `fold`) lives under the study root, with `parts` below: the one place that knows the layout."
+    return '/'.join([self._base, store, *([f'fold_{fold}'] if fold is not None else []), *parts])
+
+@patch(as_prop=True)
+def reports_dir(self: Study) -> Path:
+    "The study's rendered pages: `<report.dir>/<name>` under the project root."
+    return Path(self.config.resolve(self.config.report.dir)) / self.config.name
+
+@patch
+def page(self: Study, notebook: str, fold: int | None = None) -> Path:
+    "The HTML page the runner renders for `notebook` (at `fold`)."
+    return self.reports_dir.joinpath(*([f'fold_{fold}'] if fold is not None else []), f'{notebook}.html')
+
+@patch
+def executed(self: Study, notebook: str, fold: int | None = None) -> Path:
+    "Where the runner keeps `notebook` as it executed it (at `fold`), beside its done-marker."
+    return Path(self.root).joinpath(*([f'fold_{fold}'] if fold is not None else []), f'{notebook}.ipynb')
+
+# %% ../nbs/00_core.ipynb #bbcf8f69
+@dataclass(frozen=True)
+class Stage:
+    "One step of the pipeline, declared once beside its function with `stage` (fields: see there)."
+    name: str
+    fn: Callable | None = None
+    needs: tuple[str, ...] = ()
+    config: tuple[str, ...] = ()
+    per_fold: bool = False
+    notebook: str | None = None
+    store: str | None = None
+    outputs: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    items: Callable | None = None
+    code: Callable | tuple = ()
+    external: Callable | None = None
+    decode: Callable | None = None
+    cache: bool = True
+    module: str = '__main__'
+
+    @property
+    def stored(self) -> bool: return self.fn is not None and self.cache
+    @property
+    def folder(self) -> str: return self.store or self.name
+    def names(self, item: str | None = None) -> list[str]:
+        "The artifact names of one result (`<item>_<output>` for a stage with items)."
+        return [f'{item}_{o}' if item else o for o in self.outputs or (self.name,)]
+
+STAGES: dict[str, Stage] = {}
+
+# %% ../nbs/00_core.ipynb #9d23e677
+def stage(name: str, needs=(), config=(), per_fold: bool = False, notebook: str | None = None, **kw):
+    """Declare stage `name`; as a decorator, attach its function. `needs`: stages whose results it reads (passed to
+    the function by name); `config`: config sections (or `section.key`) its result depends on; `per_fold`: one
+    result per fold; `notebook`: the stage notebook the runner executes for it; `store`: folder (default `name`);
+    `outputs`: artifact names (default `name`; a dict result gives one per name); `optional`: outputs a result may
+    lack; `items(config)`: one result per item (e.g. per model), each with its own cache; `code`: more modules its
+    result depends on (names, or a function of the item); `external(config)`: content hashes of inputs from outside
+    the store; `decode`: the stored outputs back to the result; `cache=False`: kept in memory only (cheaper to
+    rebuild than to load). Without a function, a stage is a report: its notebook is its product."""
+    caller = sys._getframe(1).f_globals.get('__name__', '__main__')
+    def declare(fn=None):
+        spec = Stage(name, fn, tuple(needs), tuple(config), per_fold, notebook, module=caller, **kw)
+        old = STAGES.get(name)
+        if old is None or caller != '__main__' or old.module == '__main__': STAGES[name] = spec
+        return fn
+    declare()
+    return declare
+
+# %% ../nbs/00_core.ipynb #b5a93e11
+_DECLARED = re.compile(r'''^@?stage\(\s*['"]([^'"]+)['"]''', re.M)
+
+@functools.cache
+def _declarations() -> dict[str, str]:
+    "Stage name -> package module declaring it, read from the package's source (nothing imported)."
+    pkg = Path(importlib.util.find_spec('tsresearch').origin).parent
+    found = {}
+    for p in sorted(pkg.glob('*.py')):
+        for name in _DECLARED.findall(p.read_text(encoding='utf-8')): found.setdefault(name, f'{pkg.name}.{p.stem}')
+    return found
+
+def stage_spec(name: str) -> Stage:
+    "The declaration of stage `name`, importing the package module that declares it on first use."
+    if name not in STAGES or STAGES[name].module == '__main__':
+        if mod := _declarations().get(name): importlib.import_module(mod)
+    if name not in STAGES:
+        known = sorted(set(STAGES) | set(_declarations()))
+        raise ConfigError(f'no stage {name!r}; declared stages: {", ".join(known)}')
+    return STAGES[name]
+
+@patch
+def spec(self: Study, name: str) -> Stage:
+    "The declaration of stage `name` for this study: its own stand-in if it has one, else the registry's."
+    return self.stages.get(name) or stage_spec(name)
+
+def load_stages() -> dict[str, Stage]:
+    "Every declared stage: the package's and any declared in this process."
+    for name in _declarations(): stage_spec(name)
+    return dict(STAGES)
+
+# %% ../nbs/00_core.ipynb #07a1b487
+def stage_order(stages: Mapping[str, Stage] | None = None) -> list[Stage]:
+    "Stages after everything they need (ties by notebook, then name); an unknown need or a cycle is a `ConfigError`."
+    stages = dict(stages if stages is not None else load_stages())
+    for s in stages.values():
+        if unknown := [n for n in s.needs if n not in stages]:
+            raise ConfigError(f'stage {s.name!r} needs {unknown}, which no stage declares')
+    done, order = set(), []
+    while len(order) < len(stages):
+        ready = [s for s in stages.values() if s.name not in done and set(s.needs) <= done]
+        if not ready:
+            raise ConfigError(f'stages {sorted(set(stages) - done)} need each other (a cycle)')
+        first = min(ready, key=lambda s: (s.notebook or '~', s.name))
+        done.add(first.name)
+        order.append(first)
+    return order
+
+# %% ../nbs/00_core.ipynb #3f38c5ab
+@functools.cache
+def _module_source(name: str) -> bytes: return inspect.getsource(importlib.import_module(name)).encode()
+
+@functools.cache
+def imported_modules(name: str) -> tuple[str, ...]:
+    "The package modules (core aside) that module `name` takes functions or classes from: their code is part of it."
+    values = vars(importlib.import_module(name)).values()
+    found = {v.__name__ if isinstance(v, types.ModuleType) else getattr(v, '__module__', None) for v in values}
+    return tuple(sorted(m for m in found if m and m.startswith('tsresearch.') and m not in (name, __name__)))
+
+def stage_code(spec: Stage, item: str | None = None) -> str:
+    """Hash of the code a stage's result depends on: its module and the package modules it imports from (core aside:
+    a change there is a change of the artifact store), the modules it lists and (outside a module) its function."""
+    more = spec.code(item) if callable(spec.code) else spec.code
+    names = [m if isinstance(m, str) else m.__name__ for m in more]
+    own = [spec.module, *imported_modules(spec.module)] if spec.module != '__main__' else []
+    blob = b''.join(_module_source(n) for n in dict.fromkeys(own + names))
+    if spec.module == '__main__' and spec.fn is not None: blob += inspect.getsource(spec.fn).encode()
+    return sha256_bytes(blob)[:16]
+
+class ConfigView:
+    "What a stage's function sees of the study config: the sections it declares; reading another is a `ConfigError`."
+    _always = ('name', 'root', 'resolve', 'description')
+    def __init__(self, config: StudyConfig, keys, stage: str):
+        self._config, self._stage = config, stage
+        self._sections = {k.split('.')[0] for k in keys}
+    def __getattr__(self, key):
+        if key in self._sections or key in self._always: return getattr(self._config, key)
+        declared = sorted(self._sections)
+        msg = f"stage {self._stage!r} reads config section {key!r} but declares only {declared}: add it to its config"
+        raise ConfigError(msg)
+
+# %% ../nbs/00_core.ipynb #33b4e7ec
+_SHA_SEEN: dict[tuple, str] = {}   # (path, inode, size, mtime) -> sha256 of local files older than `_SETTLED_NS`
+_SETTLED_NS = 2_000_000_000        # a file changed in the last 2 s is hashed again (its mtime may not have ticked)
+
+@patch
+def file_sha(self: Study, path: str) -> str | None:
+    "sha256 of a stored file (None if absent); a local file that has settled is hashed once per process."
+    from fsspec.implementations.local import LocalFileSystem
+    if not isinstance(self.fs, LocalFileSystem): return sha256_file(path, self.fs) if self.fs.exists(path) else None
+    try: st = os.stat(path)
+    except OSError: return None
+    key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+    if key in _SHA_SEEN: return _SHA_SEEN[key]
+    sha = sha256_file(path)
+    if time.time_ns() - st.st_mtime_ns > _SETTLED_NS: _SHA_SEEN[key] = sha
+    return sha
+
+@patch
+def _fold_of(self: Study, spec: Stage, fold) -> int | None:
+    "The fold a per-fold stage runs on (checked against the config's fold count); None for a study-level one."
+    if not spec.per_fold: return None
+    n = self.config.splits.fold_count
+    if fold is None or not 0 <= int(fold) < n:
+        raise ConfigError(f'stage {spec.name!r} runs per fold: give fold 0..{n - 1}, got {fold}')
+    return int(fold)
+
+def _items(spec: Stage, config) -> list:
+    return list(spec.items(config)) if spec.items else [None]
+
+# %% ../nbs/00_core.ipynb #1a8acce8
+@patch
+def _current(self: Study, spec: Stage, fold, item, inputs: dict) -> tuple[dict | None, str | None]:
+    "The content hashes of one result's artifacts if each is intact and made from `inputs` with today's settings."
+    required = spec.names(item)
+    extra = [f'{item}_{o}' if item else o for o in spec.optional]
+    shas = {}
+    for name in required + extra:
+        where = self.path(spec.folder, fold, name)
+        try: man = self.manifest(spec.folder, name, fold)
+        except ArtifactError as e: man, why = None, str(e)
+        else: why = f'{where}: no artifact'
+        if man is not None:
+            changed = sorted(k for k in set(man['inputs']) | set(inputs) if man['inputs'].get(k) != inputs.get(k))
+            if man['config_hash'] != self.config.section_hash(*spec.config):
+                why = f'{where}: stale (made with other settings of {", ".join(spec.config)})'
+            elif changed: why = f'{where}: stale (its inputs changed: {", ".join(changed)})'
+            elif self.file_sha(self.path(spec.folder, fold, man['file'])) != man['sha256']:
+                why = f'{where}: damaged (its data file is missing or does not match its manifest)'
+            else:
+                shas[name] = man['sha256']
+                continue
+        if name in required: return None, why
+    return shas, None
+
+# %% ../nbs/00_core.ipynb #4d63f9be
+@patch
+def _inputs(self: Study, spec: Stage, fold, item, compute: bool) -> tuple[dict | None, str | None]:
+    """The content hashes a result of `spec` is made from: each need's (computed first if missing and `compute`; of a
+    per-fold need from a study-level stage, every fold's that is current), external inputs, code."""
+    inputs = {}
+    for need in spec.needs:
+        other = self.spec(need)
+        if other.per_fold and not spec.per_fold:   # gathered over folds: the current ones, nothing computed
+            for k in range(self.config.splits.fold_count):
+                h, _ = self._state(need, k, compute=False)
+                if h is not None: inputs[f'{need}/fold_{k}'] = h
+            continue
+        h, why = self._state(need, fold if other.per_fold else None, compute)
+        if h is None: return None, why
+        inputs[need] = h
+    if spec.external: inputs |= spec.external(ConfigView(self.config, spec.config, spec.name))
+    inputs['code'] = stage_code(spec, item)
+    return inputs, None
+
+def _digest(obj) -> str: return sha256_bytes(json.dumps(obj, sort_keys=True, default=str).encode())[:16]
+
+@patch
+def _state(self: Study, name: str, fold=None, compute: bool = True) -> tuple[str | None, str | None]:
+    "(content hash of the stage's current result, None) or (None, why it is not current); `compute` makes it current."
+    spec = self.spec(name)
+    fold = self._fold_of(spec, fold)
+    parts = {}
+    for item in _items(spec, self.config):
+        inputs, why = self._inputs(spec, fold, item, compute)
+        if inputs is None: return None, why
+        if not spec.stored:
+            parts[item or name] = _digest([inputs, self.config.section_hash(*spec.config)])
+            continue
+        shas, why = self._current(spec, fold, item, inputs)
+        if shas is None and compute:
+            self._compute(spec, fold, item, inputs)
+            shas, why = self._current(spec, fold, item, inputs)
+        if shas is None: return None, why
+        parts.update(shas)
+    return _digest(parts), None
+
+@patch
+def state(self: Study, name: str, fold: int | None = None) -> tuple[str | None, str | None]:
+    "Whether stage `name` (at `fold`) is current, computing nothing: (its content hash, None) or (None, why not)."
+    return self._state(name, fold, compute=False)
+
+# %% ../nbs/00_core.ipynb #3d3bd851
+@patch
+def _call(self: Study, spec: Stage, fold, item, values: dict):
+    "Run the stage's function on its needs' values, with whichever of config, fold, item and workdir it takes."
+    takes = inspect.signature(spec.fn).parameters
+    workdir = Path(self.path(spec.folder, fold, *([item] if item else [])))
+    extra = dict(config=ConfigView(self.config, spec.config, spec.name), fold=fold, item=item, workdir=workdir)
+    return spec.fn(**values, **{k: v for k, v in extra.items() if k in takes})
+
+@patch
+def _compute(self: Study, spec: Stage, fold, item, inputs: dict):
+    "Compute one result from its needs' values and store its artifacts (each atomically, with its manifest)."
+    values = {}
+    for need in spec.needs:
+        other = self.spec(need)
+        if other.per_fold and not spec.per_fold:
+            folds = [int(k.rsplit('_', 1)[1]) for k in inputs if k.startswith(f'{need}/fold_')]
+            values[need] = {k: self.get(need, k) for k in folds}
+        else: values[need] = self.get(need, fold if other.per_fold else None)
+    result = self._call(spec, fold, item, values)
+    if not spec.stored: return result
+    outputs = spec.outputs or (spec.name,)
+    single = len(outputs) == 1 and not spec.optional
+    arts = {outputs[0]: result} if single else result
+    if missing := [o for o in outputs if o not in arts]:
+        raise ArtifactError(f'stage {spec.name!r} returned no {missing} (it declares outputs {list(outputs)})')
+    for o in [*outputs, *(o for o in spec.optional if arts.get(o) is not None)]:
+        name = f'{item}_{o}' if item else o
+        self.save(spec.folder, arts[o], name, fold, spec.config, inputs)
+    return spec.decode(arts) if spec.decode else result
+
+@patch
+def _load_result(self: Study, spec: Stage, fold, item, current: Mapping[str, str]):
+    "One result read back from the artifacts named in `current` (`_current`'s hashes)."
+    outputs = spec.outputs or (spec.name,)
+    names = {o: f'{item}_{o}' if item else o for o in (*outputs, *spec.optional)}
+    arts = {o: self.load(spec.folder, n, fold) for o, n in names.items() if n in current}
+    if spec.decode: return spec.decode(arts)
+    return arts[outputs[0]] if len(outputs) == 1 and not spec.optional else arts
+
+# %% ../nbs/00_core.ipynb #0cfb7bdc
+@patch
+def get(self: Study, name: str, fold: int | None = None):
+    """The result of stage `name` (at `fold`): read from the store if current, else computed (and what it needs,
+    first) and stored. A stage with items gives {item: result}."""
+    spec = self.spec(name)
+    if spec.fn is None: raise ConfigError(f'stage {name!r} is a report ({spec.notebook}): there is no result to get')
+    fold = self._fold_of(spec, fold)
+    out = {item: self._get_one(spec, fold, item) for item in _items(spec, self.config)}
+    return out if spec.items else out[None]
+
+@patch
+def _get_one(self: Study, spec: Stage, fold, item):
+    inputs, _ = self._inputs(spec, fold, item, compute=True)
+    if not spec.stored:   # kept in memory for the life of this Study: its key is what it is made from
+        memo = self.__dict__.setdefault('_memo', {})
+        key = (spec.name, fold, item, _digest([inputs, self.config.section_hash(*spec.config)]))
+        if key not in memo: memo[key] = self._compute(spec, fold, item, inputs)
+        return memo[key]
+    current, _ = self._current(spec, fold, item, inputs)
+    if current is not None:
+        try: return self._load_result(spec, fold, item, current)
+        except ArtifactError: pass   # changed since it was checked: computed again
+    return self._compute(spec, fold, item, inputs)
+
 # %% ../nbs/00_core.ipynb #085098db
 def seed_everything(seed: int = 42) -> int:
     "Seed python, numpy, torch and Lightning; return the seed."
-    random.seed(seed); np.random.seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
     os.environ['PYTHONHASHSEED'] = str(seed)
     import torch
     torch.manual_seed(seed)
     try:
         import lightning.pytorch as pl
         pl.seed_everything(seed, workers=True, verbose=False)
-    except ImportError: pass
+    except ImportError:
+        pass
     return seed
 
 def select_device(pref: str = 'auto', threads: int | None = 1):
     "A `torch.device`: CUDA when present (or asked), else CPU limited to `threads` threads."
     import torch
-    if pref == 'cuda' and not torch.cuda.is_available(): raise ConfigError('runtime.device: cuda requested but no CUDA device is available')
+    if pref == 'cuda' and not torch.cuda.is_available():
+        raise ConfigError('runtime.device: cuda requested but no CUDA device is available')
     if pref in ('auto', 'cuda') and torch.cuda.is_available(): return torch.device('cuda')
     if threads: torch.set_num_threads(threads)
     return torch.device('cpu')
@@ -588,8 +937,10 @@ def get_logger(name: str = 'tsresearch', level: int = logging.INFO) -> logging.L
     "The package logger, with one stderr handler."
     log = logging.getLogger(name)
     if not log.handlers:
-        h = logging.StreamHandler(); h.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s', '%H:%M:%S'))
-        log.addHandler(h); log.setLevel(level)
+        h = logging.StreamHandler()
+        h.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s', '%H:%M:%S'))
+        log.addHandler(h)
+        log.setLevel(level)
     return log
 
 # %% ../nbs/00_core.ipynb #1d7b87e8

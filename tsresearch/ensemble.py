@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, Study, code_hash, get_logger
+from .core import ConfigError, Study, get_logger, stage
 from .evaluate import (KEY_COLUMNS, PROBA_COLUMNS, class_index, classification_metrics, labelled_rows,
                                  log_loss, prediction_rows, quantile_columns)
 from .models.base import get_model, load_models
 
 # %% auto #0
 __all__ = ['ENSEMBLES', 'ensemble_members', 'member_arrays', 'skill_weights', 'stack_features', 'fit_stacker', 'stacker_proba',
-           'prior_shift', 'ensemble_fold_horizon', 'ensemble_predictions', 'ensemble_study', 'evaluate_predictions']
+           'prior_shift', 'ensemble_fold_horizon', 'ensemble_predictions', 'ensemble_stage', 'evaluate_predictions']
 
 # %% ../nbs/20_ensemble.ipynb #36816770
 def ensemble_members(trained, chosen=None) -> list[str]:
@@ -145,22 +145,17 @@ def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None,
     return (out, infos) if return_info else out
 
 # %% ../nbs/20_ensemble.ipynb #80989ad0
-def ensemble_study(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's `stack`, `average` and `val_weighted` predictions (tidy format), computed or loaded from the Study store."
-    import tsresearch.ensemble
-    from tsresearch.train import train_study
-    from tsresearch.labeling import label_study
-    cfg = study.config
-    trained = train_study(study, fold)
-    members = ensemble_members(trained, cfg.ensemble.models)
-    inputs = {m: study.input_hash('models', f'{m}_predictions', fold) for m in members}
-    inputs |= {'labels': study.input_hash('labels', 'labels'), 'code': code_hash(tsresearch.ensemble)}
-    def compute():
-        preds = pd.concat([trained[m]['predictions'] for m in members], ignore_index=True)
-        ens = cfg.ensemble
-        return ensemble_predictions(preds, label_study(study), members, ens.method, ens.C, cfg.runtime.seed,
-                                    prior_shrink=ens.prior_shrink)
-    return study.cached('ensemble', compute, name='predictions', fold=fold, config_keys=('ensemble', 'models', 'labels'), inputs=inputs)
+@stage('ensemble', needs=('models', 'labels'), config=('ensemble', 'models', 'labels', 'runtime.seed'), per_fold=True,
+       outputs=('predictions',), notebook='20_ensemble')
+def ensemble_stage(models: dict, labels: pd.DataFrame, config) -> pd.DataFrame:
+    "The fold's `stack`, `average` and `val_weighted` predictions (tidy format); none when no model learns."
+    ens = config.ensemble
+    if ens.models is None and not any(get_model(n).flags.get('learns', True) for n in models):
+        return next(iter(models.values()))['predictions'].iloc[:0]   # naive models only: nothing to stack
+    members = ensemble_members(models, ens.models)
+    preds = pd.concat([models[m]['predictions'] for m in members], ignore_index=True)
+    return ensemble_predictions(preds, labels, members, ens.method, ens.C, config.runtime.seed,
+                                prior_shrink=ens.prior_shrink)
 
 # %% ../nbs/20_ensemble.ipynb #b57ce296
 ENSEMBLES = ('stack', 'average', 'val_weighted')

@@ -9,15 +9,17 @@ import numpy as np
 import pandas as pd
 from scipy.signal import oaconvolve
 
-from .core import ConfigError, DataError, FeaturesConfig, Study, code_hash, get_logger
-from .labeling import COARSE_SPACING, coarse_bars, segments, _njit
+from .core import ConfigError, DataError, FeaturesConfig, Study, get_logger, stage
+from .calendars import get_calendar, is_daily, parse_freq, session_table
+from .kernels import COARSE_SPACING, coarse_bars, njit, segments
+from .tokens import price_action_tokens
 
 # %% auto #0
 __all__ = ['META', 'FFD_THRESHOLDS', 'WARMUP_WARN', 'symbol_blocks', 'volatility_features', 'oscillator_features',
            'price_features', 'session_date_features', 'calendar_features', 'feature_groups', 'build_features',
            'check_causal', 'ffd_weights', 'frac_diff_ffd', 'min_ffd_d', 'ffd_defaults', 'fit_regime_hmm', 'hmm_filter',
-           'fit_scaler', 'apply_scaler', 'select_features', 'fit_fold_features', 'transform_fold', 'feature_study',
-           'fold_feature_study', 'fold_matrix']
+           'fit_scaler', 'apply_scaler', 'select_features', 'fit_fold_features', 'transform_fold', 'features_stage',
+           'fold_features_stage']
 
 # %% ../nbs/03_features.ipynb #dc5671ee
 def symbol_blocks(symbols) -> list[tuple[str, slice]]:
@@ -48,7 +50,8 @@ def _ratio(num, den, neutral: float) -> np.ndarray:
 
 def volatility_features(o, h, l, c, windows) -> dict[str, np.ndarray]:
     "Realised, Parkinson, Garman-Klass and Rogers-Satchell volatility over each window."
-    lc = np.log(c); r = np.r_[np.nan, np.diff(lc)]
+    lc = np.log(c)
+    r = np.r_[np.nan, np.diff(lc)]
     hl, co = np.log(h / l), np.log(c / o)
     terms = {'rv': r * r, 'parkinson': hl * hl / (4 * math.log(2)),
              'gk': 0.5 * hl * hl - (2 * math.log(2) - 1) * co * co,
@@ -77,21 +80,22 @@ def oscillator_features(h, l, c, v, cfg: FeaturesConfig) -> dict[str, np.ndarray
 # %% ../nbs/03_features.ipynb #f5434de0
 def price_features(o, h, l, c, v, cfg: FeaturesConfig) -> dict[str, np.ndarray]:
     "All raw price/volume features of one symbol's block (arrays in time order)."
-    lc = np.log(c); r = np.r_[np.nan, np.diff(lc)]
+    lc = np.log(c)
+    r = np.r_[np.nan, np.diff(lc)]
     out = {f'ret_{k}': lc - _lag(lc, k) for k in cfg.return_lags}
     out['hl_range'] = np.log(h / l)
     out['close_loc'] = _ratio(c - l, h - l, 0.5)
     out |= volatility_features(o, h, l, c, cfg.vol_windows)
     out |= oscillator_features(h, l, c, v, cfg)
     w = cfg.zscore_window
-    sk = _roll(r, w, 'skew'); warm = np.arange(len(r)) < w
+    sk = _roll(r, w, 'skew')
+    warm = np.arange(len(r)) < w
     out[f'skew_{w}'] = np.where(warm | ~np.isnan(sk), sk, 0.)   # a flat window has no skew: 0, not NaN
     return out
 
 # %% ../nbs/03_features.ipynb #6c5c8729
 def _coarse_freq(ts: pd.DatetimeIndex, freq: str | None) -> bool:
     "Daily or coarser bars: by `freq` when known, else by the timestamps' spacing."
-    from tsresearch.calendars import is_daily, parse_freq
     if not freq: return coarse_bars(ts)
     if is_daily(freq): return True
     try: return parse_freq(freq) >= COARSE_SPACING
@@ -99,7 +103,6 @@ def _coarse_freq(ts: pd.DatetimeIndex, freq: str | None) -> bool:
 
 def _session_days(calendar: str | None, start, end) -> pd.DatetimeIndex:
     "Session dates (naive) of `calendar` within [start, end], or the weekdays without a calendar."
-    from tsresearch.calendars import session_table
     if not calendar: return pd.bdate_range(start, end)
     sch = session_table(calendar, pd.Timestamp(start, tz='UTC'), pd.Timestamp(end, tz='UTC'))
     return pd.DatetimeIndex(sch.index).tz_localize(None).normalize()
@@ -129,9 +132,10 @@ def session_date_features(ts, calendar: str | None = None) -> dict[str, np.ndarr
     return out
 
 # %% ../nbs/03_features.ipynb #3992d37f
-def calendar_features(ts: pd.DatetimeIndex, calendar: str | None = None, freq: str | None = None) -> dict[str, np.ndarray]:
+def calendar_features(
+    ts: pd.DatetimeIndex, calendar: str | None = None, freq: str | None = None
+) -> dict[str, np.ndarray]:
     "Fourier time-of-day/day-of-week terms and session or funding position, from timestamps only."
-    from tsresearch.calendars import get_calendar, session_table, parse_freq
     ts = pd.DatetimeIndex(ts)
     if _coarse_freq(ts, freq): return session_date_features(ts, calendar)   # daily and coarser: the session date only
     local = ts.tz_convert(get_calendar(calendar, ts[0], ts[-1]).tz) if calendar and len(ts) else ts
@@ -186,7 +190,6 @@ def build_features(bars: pd.DataFrame, cfg: FeaturesConfig | None = None, calend
                          'is_filled': bars['is_filled'] if 'is_filled' in bars else False,
                          'log_close': np.log(bars['close'].to_numpy(float))}, index=bars.index)
     if cfg.tokens:
-        from tsresearch.tokens import price_action_tokens
         out['token'] = price_action_tokens(bars)['token'].to_numpy()
     return pd.concat([meta, out], axis=1).reset_index(drop=True)
 
@@ -216,7 +219,8 @@ def ffd_weights(d: float, threshold: float = 1e-4, max_width: int = 100_000) -> 
 
 def frac_diff_ffd(x, d: float, threshold: float = 1e-4) -> np.ndarray:
     "Fixed-width fractionally differentiated series of `x` (NaN for the first width-1 values)."
-    x = np.asarray(x, float); w = ffd_weights(d, threshold)
+    x = np.asarray(x, float)
+    w = ffd_weights(d, threshold)
     out = np.full(len(x), np.nan)
     if len(x) >= len(w): out[len(w) - 1:] = oaconvolve(x, w)[len(w) - 1:len(x)]
     return out
@@ -229,14 +233,23 @@ def min_ffd_d(x_train, threshold: float = 1e-4, pvalue: float = 0.05, step: floa
     x = np.asarray(x_train, float)[-max_obs:]
     rows = []
     for d in np.round(np.arange(0, 1 + 1e-9, step), 4):
-        y = frac_diff_ffd(x, d, threshold); ok = ~np.isnan(y)
+        y = frac_diff_ffd(x, d, threshold)
+        ok = ~np.isnan(y)
         if ok.sum() < 30: continue
         with warnings.catch_warnings():
             warnings.simplefilter('ignore', FutureWarning)   # statsmodels 0.15 announces a result object
             p = float(adfuller(y[ok], maxlag=1, regression='c', autolag=None)[1])
-        rows.append(dict(d=float(d), adf_pvalue=p, corr=float(np.corrcoef(y[ok], x[ok])[0, 1]) if d else 1.0, width=len(ffd_weights(d, threshold))))
+        rows.append(
+            dict(
+                d=float(d),
+                adf_pvalue=p,
+                corr=float(np.corrcoef(y[ok], x[ok])[0, 1]) if d else 1.0,
+                width=len(ffd_weights(d, threshold)),
+            )
+        )
         if p < pvalue: return float(d), pd.DataFrame(rows)
-    if not rows: raise DataError(f'too few training bars ({len(x)}) for an ADF test of the FFD series', column='log_close')
+    if not rows:
+        raise DataError(f'too few training bars ({len(x)}) for an ADF test of the FFD series', column='log_close')
     return 1.0, pd.DataFrame(rows)
 
 # %% ../nbs/03_features.ipynb #d379d3f7
@@ -255,7 +268,8 @@ def _hmm_inputs(frame: pd.DataFrame, vol_col: str) -> np.ndarray:
     return np.c_[r, np.log(np.maximum(frame[vol_col].to_numpy(float), 1e-12))]
 
 def fit_regime_hmm(X: np.ndarray, n_states: int, seed: int = 0, max_obs: int = 50_000) -> dict:
-    "Fit a diagonal Gaussian HMM on the last `max_obs` finite rows of X (standardised); JSON-able parameters, states by volatility."
+    """Fit a diagonal Gaussian HMM on the last `max_obs` finite rows of X (standardised); JSON-able parameters,
+    states by volatility."""
     from hmmlearn.hmm import GaussianHMM
     X = X[np.isfinite(X).all(1)][-max_obs:]
     if len(X) < 10 * n_states: raise DataError(f'{len(X)} training rows are too few for a {n_states}-state HMM')
@@ -267,16 +281,20 @@ def fit_regime_hmm(X: np.ndarray, n_states: int, seed: int = 0, max_obs: int = 5
                 vars=np.diagonal(m.covars_, axis1=1, axis2=2)[o].tolist())
 
 # %% ../nbs/03_features.ipynb #6dc3ebac
-@_njit
+@njit
 def _forward(logb, A, pi, first):
     n, S = logb.shape
-    out = np.full((n, S), np.nan); a = pi.copy(); have = False
+    out = np.full((n, S), np.nan)
+    a = pi.copy()
+    have = False
     for t in range(n):
         if first[t]: have = False
         if np.isnan(logb[t, 0]): continue
         b = np.exp(logb[t] - logb[t].max())
         a = (a @ A if have else pi) * b
-        a /= a.sum(); out[t] = a; have = True
+        a /= a.sum()
+        out[t] = a
+        have = True
     return out
 
 def hmm_filter(X: np.ndarray, params: dict, first=None) -> np.ndarray:
@@ -300,14 +318,20 @@ def fit_scaler(frame: pd.DataFrame, cols: list[str], train_rows, kind: str = 'ro
 
 def apply_scaler(frame: pd.DataFrame, params: dict, clip: float = 10.0, missing: str = 'raise') -> pd.DataFrame:
     "Scale each symbol's columns with its fitted parameters; a symbol without them raises (NaN: `missing='nan'`)."
-    out = frame.copy(); cols = list(next(iter(params.values())))
+    out = frame.copy()
+    cols = list(next(iter(params.values())))
     for sym, sl in symbol_blocks(frame['symbol'].to_numpy()):
         if sym not in params and missing == 'nan':
             out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.nan
             continue
-        if sym not in params: raise DataError(f'no scaler parameters for symbol {sym!r} (absent from the training window)', column='symbol')
+        if sym not in params:
+            raise DataError(
+                f'no scaler parameters for symbol {sym!r} (absent from the training window)', column='symbol'
+            )
         c, s = np.array([params[sym][k] for k in cols]).T
-        out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.clip((frame[cols].iloc[sl].to_numpy(float) - c) / s, -clip, clip).astype(np.float32)
+        out.iloc[sl, [out.columns.get_loc(k) for k in cols]] = np.clip(
+            (frame[cols].iloc[sl].to_numpy(float) - c) / s, -clip, clip
+        ).astype(np.float32)
     return out
 
 # %% ../nbs/03_features.ipynb #ee2170db
@@ -322,22 +346,33 @@ def select_features(X: pd.DataFrame, y: pd.DataFrame, top_k: int, corr_threshold
         rows = np.flatnonzero(ok & y[col].notna().to_numpy())
         if len(rows) < 20: continue
         rows = np.sort(rng.choice(rows, min(max_rows, len(rows)), replace=False))
-        mi.append(mutual_info_classif(X.iloc[rows].to_numpy(float), y[col].iloc[rows].to_numpy(int), n_neighbors=3, random_state=seed))
+        mi.append(
+            mutual_info_classif(
+                X.iloc[rows].to_numpy(float), y[col].iloc[rows].to_numpy(int), n_neighbors=3, random_state=seed
+            )
+        )
     if not mi: raise DataError('fewer than 20 labelled training rows with complete features: nothing to select on')
-    tab = pd.DataFrame({'feature': X.columns, 'mi': np.mean(mi, 0)}).sort_values('mi', ascending=False, kind='stable').reset_index(drop=True)
+    tab = (
+        pd.DataFrame({'feature': X.columns, 'mi': np.mean(mi, 0)})
+        .sort_values('mi', ascending=False, kind='stable')
+        .reset_index(drop=True)
+    )
     sub = X[ok].iloc[np.sort(rng.choice(ok.sum(), min(max_rows, ok.sum()), replace=False))]
     corr = sub.rank().corr().abs().fillna(0)
     kept, why = [], []
     for f in tab['feature']:
         clash = next((k for k in kept if corr.loc[f, k] > corr_threshold), None)
-        why.append('top_k reached' if len(kept) >= top_k else f'|rho| {corr.loc[f, clash]:.2f} with {clash}' if clash else '')
+        why.append(
+            'top_k reached' if len(kept) >= top_k else f'|rho| {corr.loc[f, clash]:.2f} with {clash}' if clash else ''
+        )
         if not why[-1]: kept.append(f)
     return kept, tab.assign(kept=[not w for w in why], dropped_because=why)
 
 # %% ../nbs/03_features.ipynb #274571e7
 def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFrame:
     "Add the fitted-but-causal columns (ffd, regime probabilities) to a copy of the raw frame."
-    out = raw.copy(); first = np.r_[True, raw['symbol'].to_numpy()[1:] != raw['symbol'].to_numpy()[:-1]]
+    out = raw.copy()
+    first = np.r_[True, raw['symbol'].to_numpy()[1:] != raw['symbol'].to_numpy()[:-1]]
     if cfg.ffd:
         ffd = np.full(len(raw), np.nan)
         for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):   # a symbol without a fitted d stays NaN
@@ -345,7 +380,8 @@ def _derived(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.DataFra
                 ffd[sl] = frac_diff_ffd(raw['log_close'].to_numpy()[sl], params['ffd_d'][sym], cfg.ffd_threshold)
         out['ffd'] = ffd.astype(np.float32)
     if cfg.hmm_states:
-        X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}'); P = np.full((len(raw), cfg.hmm_states), np.nan)
+        X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}')
+        P = np.full((len(raw), cfg.hmm_states), np.nan)
         for sym, sl in symbol_blocks(raw['symbol'].to_numpy()):
             if sym in params['hmm']: P[sl] = hmm_filter(X[sl], params['hmm'][sym], first[sl])
         for s in range(cfg.hmm_states): out[f'regime_{s}'] = P[:, s].astype(np.float32)
@@ -389,7 +425,8 @@ def _usability(der: pd.DataFrame, labels: pd.DataFrame, fit, why: dict, cols, p:
 def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: FeaturesConfig, seed: int = 0) -> dict:
     "Fit FFD d, regime HMMs, scaler and feature selection on the usable symbols' training rows; JSON-able parameters."
     cfg = ffd_defaults(cfg, raw)
-    train = np.sort(np.asarray(train_rows)); fit = train[~raw['is_filled'].to_numpy(bool)[train]]
+    train = np.sort(np.asarray(train_rows))
+    fit = train[~raw['is_filled'].to_numpy(bool)[train]]
     p: dict = {'ffd_d': {}, 'ffd_table': {}, 'hmm': {}}
     syms, lc = raw['symbol'].to_numpy(), raw['log_close'].to_numpy()
     X = _hmm_inputs(raw, f'rv_{min(cfg.vol_windows)}') if cfg.hmm_states else None
@@ -403,7 +440,8 @@ def fit_fold_features(raw: pd.DataFrame, labels: pd.DataFrame, train_rows, cfg: 
         raise DataError('no usable symbol in the training window: ' + '; '.join(f'{s}: {w}' for s, w in why.items()))
     all_fit, fit = fit, fit[np.isin(syms[fit], used)]
     der = _derived(raw, p, cfg)
-    g = feature_groups(der); num = [c for c in g['numeric'] if not c.startswith('regime_')]
+    g = feature_groups(der)
+    num = [c for c in g['numeric'] if not c.startswith('regime_')]
     p['scaler'] = fit_scaler(der, num, fit, cfg.scaler)
     sc = apply_scaler(der.iloc[fit], p['scaler'])
     ycols = [c for c in labels.columns if c.startswith('label_')]
@@ -426,29 +464,15 @@ def transform_fold(raw: pd.DataFrame, params: dict, cfg: FeaturesConfig) -> pd.D
     return der[['symbol', 'timestamp', 'is_filled'] + params['columns']]
 
 # %% ../nbs/03_features.ipynb #8cf2ffaf
-def feature_study(study: Study) -> pd.DataFrame:
-    "Run (or load, if current) the raw features stage."
-    import tsresearch.features, tsresearch.tokens
-    from tsresearch.ingest import ingest_study
-    bars, quality = ingest_study(study)
-    cals = {s['symbol']: s['calendar'] for s in quality['symbols']}
-    freqs = {s['symbol']: s['freq'] for s in quality['symbols']}
-    inputs = {'bars': study.input_hash('ingest', 'bars'), 'code': code_hash(tsresearch.features, tsresearch.tokens)}
-    return study.cached('features', lambda: build_features(bars, study.config.features, cals, freqs), name='raw',
-                        config_keys=('features',), inputs=inputs)
+@stage('features', needs=('ingest',), config=('features',), outputs=('raw',), notebook='03_features')
+def features_stage(ingest, config) -> pd.DataFrame:
+    "The raw features of the study's bars, each symbol on its own calendar and bar size."
+    symbols = ingest['quality']['symbols']
+    cals, freqs = {s['symbol']: s['calendar'] for s in symbols}, {s['symbol']: s['freq'] for s in symbols}
+    return build_features(ingest['bars'], config.features, cals, freqs)
 
-def fold_feature_study(study: Study, fold: int) -> dict:
-    "Fit (or load, if current) one fold's feature parameters from its training rows."
-    import tsresearch.features
-    from tsresearch.labeling import label_study
-    from tsresearch.splits import split_study
-    raw, labels, folds = feature_study(study), label_study(study), split_study(study)
-    if not 0 <= fold < len(folds): raise ConfigError(f'fold {fold} does not exist: the study has {len(folds)} folds')
-    inputs = {'raw': study.input_hash('features', 'raw'), 'labels': study.input_hash('labels', 'labels'),
-              'splits': study.input_hash('splits', 'folds'), 'code': code_hash(tsresearch.features)}
-    return study.cached('features', lambda: fit_fold_features(raw, labels, folds[fold].train, study.config.features, study.config.runtime.seed),
-                        name='params', fold=fold, config_keys=('features', 'runtime'), inputs=inputs)
-
-def fold_matrix(study: Study, fold: int) -> pd.DataFrame:
-    "The fold's scaled model matrix (all rows; index sets from `04_splits` say which to use)."
-    return transform_fold(feature_study(study), fold_feature_study(study, fold), study.config.features)
+@stage('fold_features', needs=('features', 'labels', 'splits'), config=('features', 'runtime.seed'), per_fold=True,
+       store='features', outputs=('params',), notebook='03_features')
+def fold_features_stage(features, labels, splits, config, fold: int) -> dict:
+    "One fold's feature parameters, fitted on its training rows only."
+    return fit_fold_features(features, labels, splits[fold].train, config.features, config.runtime.seed)

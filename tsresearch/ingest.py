@@ -14,7 +14,8 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .core import (ConfigError, DataError, Section, StudyConfig, Study, format_validation_error,
-                             sha256_file, sha256_bytes, code_hash, get_logger, NAME_PATTERN)
+                             sha256_file, sha256_bytes, code_hash, get_logger, stage, NAME_PATTERN)
+from . import synthetic
 from .calendars import TS_DTYPE, is_daily, parse_freq, session_bins, session_date_labels, session_grid
 
 # %% auto #0
@@ -24,7 +25,8 @@ __all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'ADJ_CLOSE_ALIASES', '
            'UnsortedError', 'ChecksumError', 'UnsafeArchiveError', 'file_format', 'read_table', 'normalize_columns',
            'parse_timestamps', 'daily_timestamps', 'check_values', 'adjust_prices', 'check_order', 'validate_file',
            'DatasetSpec', 'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files', 'load_dataset',
-           'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_study', 'quality_table', 'plot_bars']
+           'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_inputs', 'ingest_stage', 'quality_table',
+           'plot_bars']
 
 # %% ../nbs/01_ingest.ipynb #08ffa92e
 class EmptyFileError(DataError): "The file has no data rows."
@@ -58,7 +60,8 @@ def file_format(path, fmt: str | None = None) -> str:
 def read_table(path, fmt: str | None = None) -> pd.DataFrame:
     "Read one CSV or parquet file; an empty one is an `EmptyFileError`."
     fmt = file_format(path, fmt)
-    if fmt == 'zip': raise UnsupportedFormatError('zip archives are staged with stage_archive, not read directly', file=path)
+    if fmt == 'zip':
+        raise UnsupportedFormatError('zip archives are staged with stage_archive, not read directly', file=path)
     if os.path.getsize(path) == 0: raise EmptyFileError('empty file', file=path)
     try: df = pd.read_csv(path) if fmt == 'csv' else pd.read_parquet(path)
     except pd.errors.EmptyDataError: raise EmptyFileError('empty file', file=path) from None
@@ -77,7 +80,9 @@ def _index_to_columns(df: pd.DataFrame) -> pd.DataFrame:
     return (df.reset_index(level=named) if named else df).reset_index(drop=True)
 
 # %% ../nbs/01_ingest.ipynb #9c1b575c
-def normalize_columns(df: pd.DataFrame, file=None, rename: dict | None = None, need_symbol: bool = False) -> pd.DataFrame:
+def normalize_columns(
+    df: pd.DataFrame, file=None, rename: dict | None = None, need_symbol: bool = False
+) -> pd.DataFrame:
     "Lower-case, rename and check the OHLCV columns; return a frame with the canonical names."
     df = df.rename(columns=rename or {})
     df = df.rename(columns={c: str(c).strip().lower() for c in df.columns})
@@ -87,10 +92,21 @@ def normalize_columns(df: pd.DataFrame, file=None, rename: dict | None = None, n
     need = ['timestamp', *PRICE_COLS, 'volume'] + (['symbol'] if need_symbol else [])
     missing = [c for c in need if c not in df.columns]
     if missing:
-        hints = [f"'{m}' (did you mean '{near[0]}'?)" if (near := difflib.get_close_matches(m, [str(c) for c in df.columns if c not in need], n=1, cutoff=0.6))
-                 else f"'{m}'" for m in missing]
-        raise MissingColumnError(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; found {list(df.columns)}",
-                                 file=file, column=missing[0])
+        hints = [
+            (
+                f"'{m}' (did you mean '{near[0]}'?)"
+                if (
+                    near := difflib.get_close_matches(m, [str(c) for c in df.columns if c not in need], n=1, cutoff=0.6)
+                )
+                else f"'{m}'"
+            )
+            for m in missing
+        ]
+        raise MissingColumnError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(hints)}; found {list(df.columns)}",
+            file=file,
+            column=missing[0],
+        )
     return df
 
 # %% ../nbs/01_ingest.ipynb #f487f16d
@@ -107,16 +123,22 @@ def parse_timestamps(s: pd.Series, tz: str | None = None, fmt: str | None = None
         has = txt.str.contains(_OFFSET, na=False).to_numpy()
         if has.any() and not has.all():
             minority = has if has.sum() <= (~has).sum() else ~has
-            raise TimezoneError('mixed timestamps: some carry a UTC offset and some do not', file=file, rows=_rows(minority), column='timestamp')
+            raise TimezoneError('mixed timestamps: some carry a UTC offset and some do not', file=file,
+                                rows=_rows(minority), column='timestamp')
         aware = bool(has.all())
         out = pd.to_datetime(txt, format=fmt or 'ISO8601', utc=aware, errors='coerce')
         if (bad := out.isna().to_numpy()).any():
-            raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}' + (f' (format {fmt!r})' if fmt else ''), file=file, rows=_rows(bad), column='timestamp')
+            raise TimestampError(f'unparseable timestamp {s.iloc[np.argmax(bad)]!r}'
+                                 + (f' (format {fmt!r})' if fmt else ''),
+                                 file=file, rows=_rows(bad), column='timestamp')
     if not aware:
-        if tz is None: raise TimezoneError("timestamps carry no UTC offset and the catalog names no 'timezone'", file=file, column='timestamp')
+        if tz is None:
+            raise TimezoneError("timestamps carry no UTC offset and the catalog names no 'timezone'", file=file,
+                                column='timestamp')
         loc = out.dt.tz_localize(tz, ambiguous='NaT', nonexistent='NaT')
         if (bad := loc.isna().to_numpy() & out.notna().to_numpy()).any():
-            raise TimezoneError(f'local time ambiguous or nonexistent in {tz} (daylight-saving switch)', file=file, rows=_rows(bad), column='timestamp')
+            raise TimezoneError(f'local time ambiguous or nonexistent in {tz} (daylight-saving switch)', file=file,
+                                rows=_rows(bad), column='timestamp')
         out = loc
     return out.dt.tz_convert('UTC').astype(TS_DTYPE)
 
@@ -160,14 +182,20 @@ def check_values(df: pd.DataFrame, file=None) -> pd.DataFrame:
     for c in [*PRICE_COLS, 'volume']:
         v = pd.to_numeric(df[c], errors='coerce').astype('float64')
         if (bad := ~np.isfinite(v.to_numpy())).any():
-            raise NonFiniteError(f'not a finite number: {df[c].iloc[np.argmax(bad)]!r}', file=file, rows=_rows(bad), column=c)
+            raise NonFiniteError(
+                f'not a finite number: {df[c].iloc[np.argmax(bad)]!r}', file=file, rows=_rows(bad), column=c
+            )
         df[c] = v
     for c in PRICE_COLS:
-        if (bad := df[c].to_numpy() <= 0).any(): raise NonPositivePriceError('price must be positive', file=file, rows=_rows(bad), column=c)
+        if (bad := df[c].to_numpy() <= 0).any():
+            raise NonPositivePriceError('price must be positive', file=file, rows=_rows(bad), column=c)
     o, h, l, c = (df[k].to_numpy() for k in PRICE_COLS)
-    if (bad := h < np.maximum(np.maximum(o, c), l)).any(): raise OHLCError('high below open, close or low', file=file, rows=_rows(bad), column='high')
-    if (bad := l > np.minimum(o, c)).any(): raise OHLCError('low above open or close', file=file, rows=_rows(bad), column='low')
-    if (bad := df['volume'].to_numpy() < 0).any(): raise NegativeVolumeError('volume must not be negative', file=file, rows=_rows(bad), column='volume')
+    if (bad := h < np.maximum(np.maximum(o, c), l)).any():
+        raise OHLCError('high below open, close or low', file=file, rows=_rows(bad), column='high')
+    if (bad := l > np.minimum(o, c)).any():
+        raise OHLCError('low above open or close', file=file, rows=_rows(bad), column='low')
+    if (bad := df['volume'].to_numpy() < 0).any():
+        raise NegativeVolumeError('volume must not be negative', file=file, rows=_rows(bad), column='volume')
     return df
 
 # %% ../nbs/01_ingest.ipynb #ad7499e4
@@ -195,16 +223,27 @@ def check_order(df: pd.DataFrame, file=None, repair: bool = False) -> tuple[pd.D
     if key.any():
         exact = df.duplicated(BAR_COLS, keep=False).to_numpy()
         if (key & ~exact).any():
-            raise DuplicateRowsError('conflicting rows for the same symbol and timestamp', file=file, rows=_rows(key & ~exact), column='timestamp')
+            raise DuplicateRowsError(
+                'conflicting rows for the same symbol and timestamp',
+                file=file,
+                rows=_rows(key & ~exact),
+                column='timestamp',
+            )
         if not repair:
-            raise DuplicateRowsError('exact duplicate rows (repair: true drops them)', file=file, rows=_rows(key), column='timestamp')
+            raise DuplicateRowsError(
+                'exact duplicate rows (repair: true drops them)', file=file, rows=_rows(key), column='timestamp'
+            )
         drop = df.duplicated(BAR_COLS, keep='first').to_numpy()
-        report['duplicates_dropped'] = int(drop.sum()); df = df[~drop]
-    t = df['timestamp'].to_numpy('M8[us]'); s = df['symbol'].to_numpy()
+        report['duplicates_dropped'] = int(drop.sum())
+        df = df[~drop]
+    t = df['timestamp'].to_numpy('M8[us]')
+    s = df['symbol'].to_numpy()
     back = np.r_[False, (s[1:] == s[:-1]) & (t[1:] <= t[:-1])]
     if back.any() or not pd.Index(s).is_monotonic_increasing:
         if not repair and back.any():
-            raise UnsortedError('timestamps not increasing within the symbol', file=file, rows=_rows(back), column='timestamp')
+            raise UnsortedError(
+                'timestamps not increasing within the symbol', file=file, rows=_rows(back), column='timestamp'
+            )
         order = np.lexsort((t, s))
         report['rows_reordered'] = int((order != np.arange(len(order))).sum())
         df = df.iloc[order]
@@ -226,9 +265,11 @@ def validate_file(path, fmt=None, tz=None, timestamp_format=None, symbol=None, s
     "Read and validate one file; return canonical bars and a report of rows and repairs."
     df = read_table(path, fmt)
     fixed = symbol or _file_symbol(path, symbol_from_filename)
-    df = normalize_columns(df, path, {**(rename or {}), **({symbol_column: 'symbol'} if not fixed else {})}, need_symbol=not fixed)
+    df = normalize_columns(df, path, {**(rename or {}), **({symbol_column: 'symbol'} if not fixed else {})},
+                           need_symbol=not fixed)
     if fixed: df['symbol'] = fixed
-    elif (bad := df['symbol'].isna().to_numpy()).any(): raise DataError('missing symbol', file=path, rows=_rows(bad), column='symbol')
+    elif (bad := df['symbol'].isna().to_numpy()).any():
+        raise DataError('missing symbol', file=path, rows=_rows(bad), column='symbol')
     daily = freq is not None and is_daily(freq)
     ts = (daily_timestamps(df['timestamp'], tz, calendar, timestamp_format, path) if daily
           else parse_timestamps(df['timestamp'], tz, timestamp_format, path))
@@ -263,13 +304,14 @@ class DatasetSpec(Section):
     @classmethod
     def _pattern(cls, v):
         if isinstance(v, str):
-            try: groups = re.compile(v).groups
+            try:groups = re.compile(v).groups
             except re.error as e: raise ValueError(f'not a regular expression ({e})') from None
             if groups != 1: raise ValueError(f'the pattern needs exactly one (group) for the symbol, has {groups}')
         return v
     @model_validator(mode='after')
     def _source(self):
-        if (self.path is None) == (self.synthetic is None): raise ValueError("give exactly one of 'path' or 'synthetic'")
+        if (self.path is None) == (self.synthetic is None):
+            raise ValueError("give exactly one of 'path' or 'synthetic'")
         if self.package and not self.path: raise ValueError("'package' needs 'path' (the file inside the package)")
         return self
 
@@ -306,7 +348,8 @@ def _safe_member(info: zipfile.ZipInfo, archive) -> str:
     parts = Path(name.replace('\\', '/')).parts
     if name.startswith(('/', '\\')) or re.match(r'^[A-Za-z]:', name) or '..' in parts:
         raise UnsafeArchiveError(f'entry {name!r} would extract outside the staging folder', file=archive)
-    if stat.S_ISLNK(info.external_attr >> 16): raise UnsafeArchiveError(f'entry {name!r} is a symbolic link', file=archive)
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise UnsafeArchiveError(f'entry {name!r} is a symbolic link', file=archive)
     return name
 
 # %% ../nbs/01_ingest.ipynb #3fed5692
@@ -324,11 +367,15 @@ def stage_archive(archive, sha256: str, staging_root, dataset: str, max_bytes: i
             for info in z.infolist():
                 name = _safe_member(info, archive)
                 if info.is_dir(): continue
-                out = tmp / name; out.parent.mkdir(parents=True, exist_ok=True)
+                out = tmp / name
+                out.parent.mkdir(parents=True, exist_ok=True)
                 with z.open(info) as src, open(out, 'wb') as dst:
                     while chunk := src.read(1 << 20):
                         total += len(chunk)
-                        if total > max_bytes: raise UnsafeArchiveError(f'uncompressed size exceeds the cap of {max_bytes} bytes', file=archive)
+                        if total > max_bytes:
+                            raise UnsafeArchiveError(
+                                f'uncompressed size exceeds the cap of {max_bytes} bytes', file=archive
+                            )
                         dst.write(chunk)
         (tmp / '.complete').write_text(digest)
         if dest.exists(): shutil.rmtree(dest)   # an incomplete earlier attempt
@@ -339,12 +386,15 @@ def stage_archive(archive, sha256: str, staging_root, dataset: str, max_bytes: i
 
 # %% ../nbs/01_ingest.ipynb #5eb7b7a8
 def _synthetic_file(spec: DatasetSpec, name: str, generated_dir) -> Path:
-    from tsresearch import synthetic
     params = dict(spec.synthetic)
     sig = inspect.signature(synthetic.synthetic_bars)
     for k in params:
-        if k not in sig.parameters: raise ConfigError(f'datasets.{name}.synthetic.{k}: unknown argument of synthetic_bars; known: {list(sig.parameters)}')
-    params.setdefault('freq', spec.freq); params.setdefault('calendar', spec.calendar)
+        if k not in sig.parameters:
+            raise ConfigError(
+                f'datasets.{name}.synthetic.{k}: unknown argument of synthetic_bars; known: {list(sig.parameters)}'
+            )
+    params.setdefault('freq', spec.freq)
+    params.setdefault('calendar', spec.calendar)
     key = json.dumps(params, sort_keys=True, default=str) + code_hash(synthetic)   # new generator code, new file
     out = Path(generated_dir) / name / f'{sha256_bytes(key.encode())[:16]}.parquet'
     if not out.exists():
@@ -353,7 +403,9 @@ def _synthetic_file(spec: DatasetSpec, name: str, generated_dir) -> Path:
     return out
 
 # %% ../nbs/01_ingest.ipynb #533c5f66
-def dataset_files(spec: DatasetSpec, name: str, base='.', staging_dir='data/staged', generated_dir='data/generated') -> list[tuple[Path, str]]:
+def dataset_files(
+    spec: DatasetSpec, name: str, base='.', staging_dir='data/staged', generated_dir='data/generated'
+) -> list[tuple[Path, str]]:
     "Files of a catalog entry (staged or generated as needed) with their verified sha256."
     if spec.synthetic is not None: return [(f := _synthetic_file(spec, name, generated_dir), sha256_file(f))]
     if spec.package:   # located without importing the package (imports can be slow or noisy)
@@ -361,7 +413,8 @@ def dataset_files(spec: DatasetSpec, name: str, base='.', staging_dir='data/stag
         if top is None or not top.submodule_search_locations:
             raise ConfigError(f"datasets.{name}.package: package {spec.package!r} is not installed")
         paths = [Path(top.submodule_search_locations[0]).joinpath(*spec.package.split('.')[1:], spec.path)]
-        if not paths[0].exists(): raise ConfigError(f'datasets.{name}.path: {spec.path!r} not found in package {spec.package!r}')
+        if not paths[0].exists():
+            raise ConfigError(f'datasets.{name}.path: {spec.path!r} not found in package {spec.package!r}')
     else:
         pattern = spec.path if os.path.isabs(spec.path) else os.path.join(base, spec.path)
         paths = sorted(Path(p) for p in glob.glob(pattern))
@@ -375,7 +428,8 @@ def dataset_files(spec: DatasetSpec, name: str, base='.', staging_dir='data/stag
                              and fnmatch.fnmatch(q.relative_to(staged).as_posix(), spec.members))
             if not members: raise DataError(f'no member matches {spec.members!r}', file=p)
             out += [(q, sha256_file(q)) for q in members]
-        else: out.append((p, check_sha256(p, sums.get(p.name))))
+        else:
+            out.append((p, check_sha256(p, sums.get(p.name))))
     return out
 
 # %% ../nbs/01_ingest.ipynb #a6cb062c
@@ -388,7 +442,8 @@ def load_dataset(spec: DatasetSpec, name: str, base='.', staging_dir='data/stage
         fmt = spec.format if spec.format != 'zip' else None
         df, rep = validate_file(path, fmt, spec.timezone, spec.timestamp_format, spec.symbol, spec.symbol_column,
                                 spec.symbol_from_filename, spec.columns, repair, spec.freq, spec.calendar, spec.adjust)
-        parts.append(df); reports.append({**rep, 'sha256': sha})
+        parts.append(df)
+        reports.append({**rep, 'sha256': sha})
     bars = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     if len(parts) > 1:
         bars, rep = check_order(bars, f"dataset {name!r} ({len(parts)} files combined)", repair)
@@ -396,14 +451,26 @@ def load_dataset(spec: DatasetSpec, name: str, base='.', staging_dir='data/stage
     return bars, {'dataset': name, 'files': reports, 'freq': spec.freq, 'calendar': spec.calendar}
 
 # %% ../nbs/01_ingest.ipynb #2ebe7c07
-def resample_bars(bars: pd.DataFrame, freq: str, calendar: str, source_freq: str | None = None) -> tuple[pd.DataFrame, int]:
+def resample_bars(
+    bars: pd.DataFrame, freq: str, calendar: str, source_freq: str | None = None
+) -> tuple[pd.DataFrame, int]:
     "Aggregate canonical bars to `freq` within sessions; return the bars and the count of off-session rows dropped."
-    if source_freq is not None and not is_daily(freq) and (is_daily(source_freq) or parse_freq(freq) < parse_freq(source_freq)):
+    if (
+        source_freq is not None
+        and not is_daily(freq)
+        and (is_daily(source_freq) or parse_freq(freq) < parse_freq(source_freq))
+    ):
         raise ConfigError(f'data.freq: cannot resample {source_freq} bars to the finer {freq}')
     b = session_bins(pd.DatetimeIndex(bars['timestamp']), calendar, freq)
     on = ~b.isna()
     g = bars[on].assign(timestamp=b[on]).groupby(['symbol', 'timestamp'], sort=True)
-    out = g.agg(open=('open', 'first'), high=('high', 'max'), low=('low', 'min'), close=('close', 'last'), volume=('volume', 'sum'))
+    out = g.agg(
+        open=('open', 'first'),
+        high=('high', 'max'),
+        low=('low', 'min'),
+        close=('close', 'last'),
+        volume=('volume', 'sum'),
+    )
     return out.reset_index()[BAR_COLS], int((~on).sum())
 
 # %% ../nbs/01_ingest.ipynb #e0c5c63f
@@ -418,14 +485,18 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
     for sym, b in bars.groupby('symbol', sort=True):
         grid = session_grid(calendar, freq, b['timestamp'].iloc[0], b['timestamp'].iloc[-1]).to_numpy('M8[us]')
         t = b['timestamp'].to_numpy('M8[us]')
-        pos = np.searchsorted(grid, t); on = (pos < len(grid)) & (grid[np.minimum(pos, len(grid) - 1)] == t)
+        pos = np.searchsorted(grid, t)
+        on = (pos < len(grid)) & (grid[np.minimum(pos, len(grid) - 1)] == t)
         if not on.any():
             seen, expected = [', '.join(str(pd.Timestamp(x, tz='UTC')) for x in v[:2]) for v in (t, grid)]
             raise DataError(f'no bar of symbol {sym!r} lies on the {calendar} {freq} grid (wrong calendar, timezone or '
                             f"freq?): its first bars are at {seen}; the grid there has {expected or 'no session'}",
                             column='timestamp')
-        pos = pos[on]; grid = grid[pos.min():pos.max() + 1]; pos = pos - pos.min()
-        have = np.zeros(len(grid), bool); have[pos] = True
+        pos = pos[on]
+        grid = grid[pos.min() : pos.max() + 1]
+        pos = pos - pos.min()
+        have = np.zeros(len(grid), bool)
+        have[pos] = True
         g = {c: np.full(len(grid), np.nan) for c in [*PRICE_COLS, 'volume']}
         for c in g: g[c][pos] = b[c].to_numpy()[on]
         last = np.maximum.accumulate(np.where(have, np.arange(len(grid)), 0))   # index of the last real bar
@@ -436,10 +507,20 @@ def complete_grid(bars: pd.DataFrame, calendar: str, freq: str, fill: bool = Tru
                            'is_filled': ~have, 'time_idx': np.arange(len(grid), dtype=np.int64)})
         if not fill: df = df[have]
         gaps = _runs(~have)
-        stats.append(dict(symbol=sym, bars=int(have.sum()), grid_bars=len(grid), filled=int((~have).sum()), gaps=len(gaps),
-                          longest_gap=int(gaps.max()) if len(gaps) else 0, off_grid_dropped=int((~on).sum()),
-                          first=str(pd.Timestamp(grid[0], tz='UTC')), last=str(pd.Timestamp(grid[-1], tz='UTC')),
-                          off_grid_examples=[str(pd.Timestamp(x, tz='UTC')) for x in t[~on][:5]]))
+        stats.append(
+            dict(
+                symbol=sym,
+                bars=int(have.sum()),
+                grid_bars=len(grid),
+                filled=int((~have).sum()),
+                gaps=len(gaps),
+                longest_gap=int(gaps.max()) if len(gaps) else 0,
+                off_grid_dropped=int((~on).sum()),
+                first=str(pd.Timestamp(grid[0], tz='UTC')),
+                last=str(pd.Timestamp(grid[-1], tz='UTC')),
+                off_grid_examples=[str(pd.Timestamp(x, tz='UTC')) for x in t[~on][:5]],
+            )
+        )
         out.append(df)
     return pd.concat(out, ignore_index=True), pd.DataFrame(stats)
 
@@ -471,18 +552,21 @@ def suspect_moves(bars: pd.DataFrame, sigmas: float = 8.0, ratio_tol: float = 0.
     return pd.concat(out, ignore_index=True)[SUSPECT_COLS] if out else pd.DataFrame(columns=SUSPECT_COLS)
 
 # %% ../nbs/01_ingest.ipynb #7cdc6a8c
-def _study_inputs(study: Study):
-    cfg, d = study.config, study.config.data
-    cat = load_catalog(cfg.resolve(d.catalog))
+def _catalog_files(config) -> tuple:
+    "The study's catalog, its folders and each dataset's files with their sha256."
+    d = config.data
+    cat = load_catalog(config.resolve(d.catalog))
     if unknown := [n for n in d.datasets if n not in cat.datasets]:
-        raise ConfigError(f'data.datasets: unknown dataset(s) {unknown}; the catalog {d.catalog} has {list(cat.datasets)}')
-    dirs = dict(base=cat.base, staging_dir=cfg.resolve(d.staging_dir), generated_dir=cfg.resolve(d.generated_dir))
-    files = {n: dataset_files(cat.datasets[n], n, **dirs) for n in d.datasets}
-    inputs = {f'{n}/spec': sha256_bytes(cat.datasets[n].model_dump_json().encode()) for n in d.datasets}
-    inputs.update({f'{n}/{p.name}': sha for n in d.datasets for p, sha in files[n]})
-    import tsresearch.ingest, tsresearch.calendars
-    inputs['code'] = code_hash(tsresearch.ingest, tsresearch.calendars)
-    return cat, dirs, files, inputs
+        msg = f'unknown dataset(s) {unknown}; the catalog {d.catalog} has {list(cat.datasets)}'
+        raise ConfigError(f'data.datasets: {msg}')
+    dirs = dict(base=cat.base, staging_dir=config.resolve(d.staging_dir), generated_dir=config.resolve(d.generated_dir))
+    return cat, dirs, {n: dataset_files(cat.datasets[n], n, **dirs) for n in d.datasets}
+
+def ingest_inputs(config) -> dict:
+    "What the ingest stage reads from outside the store: each dataset's catalog entry and files, by content hash."
+    cat, _, files = _catalog_files(config)
+    inputs = {f'{n}/spec': sha256_bytes(cat.datasets[n].model_dump_json().encode()) for n in files}
+    return inputs | {f'{n}/{p.name}': sha for n, fs in files.items() for p, sha in fs}
 
 # %% ../nbs/01_ingest.ipynb #75ddd022
 def _describe_move(m) -> str:
@@ -517,23 +601,22 @@ def _ingest_dataset(spec: DatasetSpec, name: str, d, dirs, files):
     stats = _with_suspects(stats, moves).assign(dataset=name, calendar=spec.calendar, freq=freq)
     return bars, {**rep, 'freq': freq}, stats
 
-def ingest_study(study: Study) -> tuple[pd.DataFrame, dict]:
-    "Run (or load, if current) the ingest stage: gridded bars and a quality report."
-    cat, dirs, files, inputs = _study_inputs(study)
-    keys = dict(config_keys=('data',), inputs=inputs)
-    bars, quality = study.load_current('ingest', 'bars', **keys), study.load_current('ingest', 'quality', **keys)
-    if bars is not None and quality is not None: return bars, quality
-    d = study.config.data
+@stage('ingest', config=('data',), outputs=('bars', 'quality'), external=ingest_inputs, notebook='01_ingest')
+def ingest_stage(config) -> dict:
+    "The study's datasets loaded, validated and gridded: {'bars': one frame, 'quality': the report}."
+    cat, dirs, files = _catalog_files(config)
+    d = config.data
     parts = [_ingest_dataset(cat.datasets[n], n, d, dirs, files[n]) for n in d.datasets]
     bars = pd.concat([p[0] for p in parts], ignore_index=True)
     stats = pd.concat([p[2] for p in parts], ignore_index=True)
-    if bars.empty: raise DataError(f'no bars left after selecting symbols {d.symbols} and dates {d.start}..{d.end}', file=d.catalog)
-    if stats['symbol'].duplicated().any(): raise ConfigError(f"data.datasets: symbol(s) {stats['symbol'][stats['symbol'].duplicated()].tolist()} appear in more than one dataset")
+    if bars.empty:
+        msg = f'no bars left after selecting symbols {d.symbols} and dates {d.start}..{d.end}'
+        raise DataError(msg, file=d.catalog)
+    if (twice := stats['symbol'][stats['symbol'].duplicated()].tolist()):
+        raise ConfigError(f'data.datasets: symbol(s) {twice} appear in more than one dataset')
     quality = {'datasets': [p[1] for p in parts], 'symbols': stats.to_dict('records'), 'rows': len(bars),
                'first': str(bars['timestamp'].min()), 'last': str(bars['timestamp'].max())}
-    study.save('ingest', quality, 'quality', **keys)
-    study.save('ingest', bars, 'bars', **keys)
-    return bars, quality
+    return {'bars': bars, 'quality': quality}
 
 # %% ../nbs/01_ingest.ipynb #a13b889f
 def quality_table(quality: dict) -> pd.DataFrame:
@@ -557,7 +640,9 @@ def plot_bars(bars: pd.DataFrame, max_points: int = 5000):
                         subplot_titles=('close (downsampled)', 'filled (missing) bars per day'))
     for sym, b in bars.groupby('symbol'):
         step = max(1, len(b) // max_points)
-        fig.add_trace(go.Scattergl(x=b['timestamp'].iloc[::step], y=b['close'].iloc[::step], name=sym, mode='lines'), 1, 1)
+        fig.add_trace(
+            go.Scattergl(x=b['timestamp'].iloc[::step], y=b['close'].iloc[::step], name=sym, mode='lines'), 1, 1
+        )
         f = b.groupby(b['timestamp'].dt.floor('D'))['is_filled'].sum()
         fig.add_trace(go.Bar(x=f.index, y=f.to_numpy(), name=f'{sym} filled', showlegend=False), 2, 1)
     return fig.update_layout(height=520, margin=dict(l=40, r=20, t=40, b=30), template='plotly_white')

@@ -7,46 +7,43 @@ from __future__ import annotations
 import math
 import numpy as np
 import pandas as pd
-import numba
 
-from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, code_hash
+from .core import BarrierSearchConfig, ConfigError, DataError, LabelsConfig, Study, stage
+from .kernels import coarse_bars, njit, segments, train_cutoff
 
 # %% auto #0
-__all__ = ['COARSE_SPACING', 'BARRIER_DEFAULTS', 'segments', 'volatility', 'time_decay', 'coarse_bars', 'barrier_defaults',
-           'triple_barrier_labels', 'meta_labels', 'class_balance', 'label_coverage', 'bars_before', 'label_shares',
-           'label_balance', 'search_barriers', 'search_trials', 'barrier_search_figure', 'label_study']
-
-# %% ../nbs/02_labeling.ipynb #ae44871e
-def _njit(f):
-    "numba.njit, caching compiled code on disk when defined in a module file (not in a notebook cell)."
-    return numba.njit(cache='__file__' in globals(), nogil=True)(f)
-
-def segments(symbols) -> tuple[np.ndarray, np.ndarray]:
-    "Per bar, the first and last row index of its symbol's block (bars sorted by symbol, then time)."
-    s = np.asarray(symbols)
-    start = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    if len(start) != len(np.unique(s)):   # a symbol appears in more than one block
-        raise DataError('bars must be grouped by symbol (sorted by symbol, then timestamp)', column='symbol')
-    lens = np.diff(np.r_[start, len(s)])
-    return np.repeat(start, lens), np.repeat(start + lens - 1, lens)
+__all__ = ['BARRIER_DEFAULTS', 'volatility', 'barrier_defaults', 'triple_barrier_labels', 'meta_labels', 'class_balance',
+           'label_coverage', 'bars_before', 'label_shares', 'label_balance', 'search_barriers', 'search_trials',
+           'barrier_search_figure', 'barrier_search_stage', 'labels_stage']
 
 # %% ../nbs/02_labeling.ipynb #9894e3b8
-@_njit
+@njit
 def _ewma_vol(c, seg_start, span, min_periods):
-    a = 2.0 / (span + 1.0); out = np.full(len(c), np.nan); v = 0.0; n = 0
+    a = 2.0 / (span + 1.0)
+    out = np.full(len(c), np.nan)
+    v = 0.0
+    n = 0
     for t in range(len(c)):
-        if t == seg_start[t]: v = 0.0; n = 0; continue
+        if t == seg_start[t]:
+            v = 0.0
+            n = 0
+            continue
         r = math.log(c[t] / c[t - 1])
         v = r * r if n == 0 else (1 - a) * v + a * r * r
         n += 1
         if n >= min_periods: out[t] = math.sqrt(v)
     return out
 
-@_njit
+@njit
 def _atr(h, l, c, seg_start, span, min_periods):
-    out = np.full(len(c), np.nan); v = 0.0; n = 0
+    out = np.full(len(c), np.nan)
+    v = 0.0
+    n = 0
     for t in range(len(c)):
-        if t == seg_start[t]: v = 0.0; n = 0; continue
+        if t == seg_start[t]:
+            v = 0.0
+            n = 0
+            continue
         pc = c[t - 1]
         tr = max(h[t] - l[t], abs(h[t] - pc), abs(l[t] - pc)) / pc
         n += 1
@@ -59,36 +56,51 @@ def volatility(bars: pd.DataFrame, kind: str = 'ewma', span: int = 100, min_peri
     start, _ = segments(bars['symbol'])
     c = bars['close'].to_numpy(np.float64)
     if kind == 'ewma': return _ewma_vol(c, start, float(span), min_periods)
-    if kind == 'atr': return _atr(bars['high'].to_numpy(np.float64), bars['low'].to_numpy(np.float64), c, start, float(span), min_periods)
+    if kind == 'atr':
+        h, l = bars['high'].to_numpy(np.float64), bars['low'].to_numpy(np.float64)
+        return _atr(h, l, c, start, float(span), min_periods)
     raise ConfigError(f"labels.vol: unknown volatility {kind!r} (use 'ewma' or 'atr')")
 
 # %% ../nbs/02_labeling.ipynb #93f26278
-@_njit
+@njit
 def _triple_barrier(o, h, l, c, vol, seg_end, side, H, pt, sl, scale, vert_sign, min_ret):
     n = len(c)
-    label = np.full(n, np.nan); ret = np.full(n, np.nan)
-    t1 = np.full(n, -1, np.int64); barrier = np.zeros(n, np.int8)
+    label = np.full(n, np.nan)
+    ret = np.full(n, np.nan)
+    t1 = np.full(n, -1, np.int64)
+    barrier = np.zeros(n, np.int8)
     for t in range(n):
         if t + H > seg_end[t] or not (vol[t] > 0) or side[t] == 0: continue
         w = vol[t] * (math.sqrt(H) if scale else 1.0)
         s = side[t]
         up = c[t] * math.exp((pt if s > 0 else sl) * w)    # upper: profit for a long, stop for a short
         dn = c[t] * math.exp(-(sl if s > 0 else pt) * w)
-        lab = 0.0; j_hit = t + H; r = math.log(c[t + H] / c[t]); b = 0
+        lab = 0.0
+        j_hit = t + H
+        r = math.log(c[t + H] / c[t])
+        b = 0
         stop_dn = s > 0                                       # which barrier is the stop
         for j in range(t + 1, t + H + 1):
             gap_dn, gap_up = o[j] <= dn, o[j] >= up
             if gap_dn or gap_up:
-                r = math.log(o[j] / c[t]); b = -1 if gap_dn else 1; j_hit = j; break
+                r = math.log(o[j] / c[t])
+                b = -1 if gap_dn else 1
+                j_hit = j
+                break
             hit_dn, hit_up = l[j] <= dn, h[j] >= up
             if hit_dn and hit_up: b = -1 if stop_dn else 1
             elif hit_dn: b = -1
             elif hit_up: b = 1
             else: continue
-            r = math.log((dn if b < 0 else up) / c[t]); j_hit = j; break
+            r = math.log((dn if b < 0 else up) / c[t])
+            j_hit = j
+            break
         if b != 0: lab = float(b)
         elif vert_sign and abs(r) > min_ret: lab = 1.0 if r > 0 else -1.0
-        label[t] = lab; ret[t] = r; t1[t] = j_hit; barrier[t] = b
+        label[t] = lab
+        ret[t] = r
+        t1[t] = j_hit
+        barrier[t] = b
     return label, t1, ret, barrier
 
 # %% ../nbs/02_labeling.ipynb #29b307d9
@@ -96,43 +108,32 @@ def _arrays(bars):
     return [bars[k].to_numpy(np.float64) for k in ('open', 'high', 'low', 'close')]
 
 # %% ../nbs/02_labeling.ipynb #8fbb9ae3
-@_njit
+@njit
 def _uniqueness_attribution(c, seg_start, t1):
-    n = len(c); cnt = np.zeros(n + 1)
+    n = len(c)
+    cnt = np.zeros(n + 1)
     for i in range(n):
-        if t1[i] >= 0: cnt[i + 1] += 1.0; cnt[t1[i] + 1] -= 1.0
-    inv = np.zeros(n + 1); att = np.zeros(n + 1); k = 0.0
+        if t1[i] >= 0:
+            cnt[i + 1] += 1.0
+            cnt[t1[i] + 1] -= 1.0
+    inv = np.zeros(n + 1)
+    att = np.zeros(n + 1)
+    k = 0.0
     for s in range(n):
         k += cnt[s]
         r = 0.0 if s == seg_start[s] else math.log(c[s] / c[s - 1])
         inv[s + 1] = inv[s] + (1.0 / k if k > 0 else 0.0)
         att[s + 1] = att[s] + (r / k if k > 0 else 0.0)
-    u = np.full(n, np.nan); a = np.full(n, np.nan)
+    u = np.full(n, np.nan)
+    a = np.full(n, np.nan)
     for i in range(n):
         if t1[i] >= 0:
             u[i] = (inv[t1[i] + 1] - inv[i + 1]) / (t1[i] - i)
             a[i] = abs(att[t1[i] + 1] - att[i + 1])
     return u, a
 
-# %% ../nbs/02_labeling.ipynb #eff4715c
-def time_decay(uniqueness: np.ndarray, last: float = 1.0) -> np.ndarray:
-    "AFML 4.11 decay factors for labels in time order (NaN uniqueness counts as 0)."
-    x = np.cumsum(np.nan_to_num(uniqueness))
-    if x[-1] == 0: return np.ones_like(x)
-    slope = (1 - last) / x[-1] if last >= 0 else 1 / ((last + 1) * x[-1])
-    const = 1 - slope * x[-1]
-    return np.clip(const + slope * x, 0, None)
-
 # %% ../nbs/02_labeling.ipynb #e983d795
-COARSE_SPACING = pd.Timedelta('20h')   # median bar spacing from which bars count as daily (or coarser)
 BARRIER_DEFAULTS = {'intraday': 2.0, 'daily': 1.0}   # pt_mult = sl_mult when unset
-
-def coarse_bars(timestamps, symbols=None) -> bool:
-    "True for daily or coarser bars: median spacing of consecutive timestamps (per symbol) of 20 hours or more."
-    t = pd.DatetimeIndex(timestamps).as_unit('ns').asi8
-    gap = np.diff(t)
-    if symbols is not None: gap = gap[np.asarray(symbols)[1:] == np.asarray(symbols)[:-1]]
-    return bool(len(gap)) and np.median(gap) >= COARSE_SPACING.value
 
 def barrier_defaults(cfg: LabelsConfig, bars: pd.DataFrame) -> LabelsConfig:
     "`cfg` with unset `pt_mult`/`sl_mult` chosen by bar size (`BARRIER_DEFAULTS`); untimed bars count as intraday."
@@ -163,12 +164,21 @@ def triple_barrier_labels(bars: pd.DataFrame, cfg: LabelsConfig | None = None, s
     for H in cfg.horizons:
         lab, t1, ret, bar = _barrier_kernel(o, h, l, c, vol, end, sd, H, cfg)
         u, a = _uniqueness_attribution(c, start, t1)
-        w = u * a; m = np.nanmean(w) if (~np.isnan(w)).any() else 0.0
+        w = u * a
+        m = np.nanmean(w) if (~np.isnan(w)).any() else 0.0
         w = w / m if m > 0 else w
         miss = t1 < 0
         t1_ts = ts.take(np.maximum(t1, 0))
-        out.update({f'label_{H}': _int8(lab, miss), f't1_{H}': t1_ts.where(~miss) if isinstance(ts, pd.DatetimeIndex) else np.where(miss, -1, t1),
-                    f'ret_{H}': ret, f'barrier_{H}': _int8(bar, miss), f'uniq_{H}': u, f'weight_{H}': w})
+        out.update(
+            {
+                f'label_{H}': _int8(lab, miss),
+                f't1_{H}': t1_ts.where(~miss) if isinstance(ts, pd.DatetimeIndex) else np.where(miss, -1, t1),
+                f'ret_{H}': ret,
+                f'barrier_{H}': _int8(bar, miss),
+                f'uniq_{H}': u,
+                f'weight_{H}': w,
+            }
+        )
     return pd.DataFrame(out, index=bars.index)
 
 # %% ../nbs/02_labeling.ipynb #99e3cb51
@@ -191,8 +201,15 @@ def class_balance(labels: pd.DataFrame, horizons) -> pd.DataFrame:
     for H in horizons:
         for sym, x in labels.groupby('symbol')[f'label_{H}']:
             v = x.dropna().astype(int)
-            rows.append({'symbol': sym, 'horizon': H, 'labelled': len(v), 'missing': int(x.isna().sum()),
-                         **{f'share_{k:+d}': round(float((v == k).mean()) if len(v) else np.nan, 4) for k in (-1, 0, 1)}})
+            rows.append(
+                {
+                    'symbol': sym,
+                    'horizon': H,
+                    'labelled': len(v),
+                    'missing': int(x.isna().sum()),
+                    **{f'share_{k:+d}': round(float((v == k).mean()) if len(v) else np.nan, 4) for k in (-1, 0, 1)},
+                }
+            )
     return pd.DataFrame(rows).set_index(['symbol', 'horizon'])
 
 # %% ../nbs/02_labeling.ipynb #334e1f38
@@ -234,12 +251,14 @@ def bars_before(bars: pd.DataFrame, cut) -> pd.DataFrame:
 # %% ../nbs/02_labeling.ipynb #db13673b
 def label_shares(labels) -> np.ndarray:
     "Shares of -1, 0 and +1 among the non-missing labels."
-    x = np.asarray(labels, float); x = x[~np.isnan(x)]
+    x = np.asarray(labels, float)
+    x = x[~np.isnan(x)]
     return np.array([(x == k).sum() for k in (-1, 0, 1)], float) / max(len(x), 1)
 
 def label_balance(shares) -> float:
     "Normalised Shannon entropy of class shares: 1 for equal thirds of -1, 0, +1; 0 for one class."
-    p = np.asarray(shares, float); p = p[p > 0]
+    p = np.asarray(shares, float)
+    p = p[p > 0]
     return float(-(p * np.log(p)).sum() / math.log(3))
 
 # %% ../nbs/02_labeling.ipynb #78be8b97
@@ -249,13 +268,19 @@ def _search_ranges(s: BarrierSearchConfig) -> tuple[tuple[float, float], tuple[f
     if s.symmetric: pt = sl = (max(pt[0], sl[0]), min(pt[1], sl[1]))
     for name, (lo, hi) in (('pt_range', pt), ('sl_range', sl)):
         if not 0 < lo <= hi:
-            raise ConfigError(f'labels.search.{name}: need 0 < low <= high' + (' (symmetric: the intersection of pt_range and sl_range)' if s.symmetric else '') + f', got ({lo}, {hi})')
+            raise ConfigError(
+                f'labels.search.{name}: need 0 < low <= high'
+                + (' (symmetric: the intersection of pt_range and sl_range)' if s.symmetric else '')
+                + f', got ({lo}, {hi})'
+            )
     return pt, sl
 
 def _suggest(trial, ranges, symmetric: bool) -> tuple[float, float]:
     "A trial's (pt_mult, sl_mult), log-uniform in `ranges`."
     (pl, ph), (sl, sh) = ranges
-    if symmetric: m = trial.suggest_float('mult', pl, ph, log=True); return m, m
+    if symmetric:
+        m = trial.suggest_float('mult', pl, ph, log=True)
+        return m, m
     return trial.suggest_float('pt_mult', pl, ph, log=True), trial.suggest_float('sl_mult', sl, sh, log=True)
 
 # %% ../nbs/02_labeling.ipynb #2b920f03
@@ -273,24 +298,51 @@ def search_barriers(bars: pd.DataFrame, cfg: LabelsConfig, train_end, seed: int 
     labels = lambda c: [_barrier_kernel(*arrays, vol, end, side, H, c)[0] for H in cfg.horizons]
     events = [int((~np.isnan(x)).sum()) for x in labels(cfg)]       # the same for any multipliers
     for H, n in zip(cfg.horizons, events):
-        if n == 0: raise DataError(f'no complete {H}-bar label before train_end {train_end} ({len(train)} bars)', column='timestamp')
+        if n == 0:
+            raise DataError(
+                f'no complete {H}-bar label before train_end {train_end} ({len(train)} bars)', column='timestamp'
+            )
     def objective(trial):
         pt, sl = _suggest(trial, ranges, s.symmetric)
         shares = [label_shares(x) for x in labels(cfg.model_copy(update={'pt_mult': pt, 'sl_mult': sl}))]
         value = float(np.mean([label_balance(p) for p in shares]))
-        rows.append({'number': trial.number, 'pt_mult': pt, 'sl_mult': sl, 'value': value,
-                     **{f'share_{k:+d}_h{H}': float(p[i]) for H, p in zip(cfg.horizons, shares) for i, k in enumerate((-1, 0, 1))}})
+        rows.append(
+            {
+                'number': trial.number,
+                'pt_mult': pt,
+                'sl_mult': sl,
+                'value': value,
+                **{
+                    f'share_{k:+d}_h{H}': float(p[i])
+                    for H, p in zip(cfg.horizons, shares)
+                    for i, k in enumerate((-1, 0, 1))
+                },
+            }
+        )
         return value
-    verbosity = optuna.logging.get_verbosity(); optuna.logging.set_verbosity(optuna.logging.WARNING)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         st = optuna.create_study(direction='maximize', sampler=optuna.samplers.TPESampler(seed=seed))
         st.optimize(objective, n_trials=s.n_trials, timeout=s.timeout_s)   # the budget ends a long search
-    finally: optuna.logging.set_verbosity(verbosity)
+    finally:
+        optuna.logging.set_verbosity(verbosity)
     best = rows[st.best_trial.number]
-    return {'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult'], 'value': best['value'], 'best_trial': best['number'],
-            'objective': s.objective, 'scale': 'log', 'symmetric': s.symmetric, 'seed': int(seed),
-            'train_end': str(_naive_utc(train_end)), 'train_bars': len(train), 'horizons': list(cfg.horizons),
-            'events': events, 'trials': rows}
+    return {
+        'pt_mult': best['pt_mult'],
+        'sl_mult': best['sl_mult'],
+        'value': best['value'],
+        'best_trial': best['number'],
+        'objective': s.objective,
+        'scale': 'log',
+        'symmetric': s.symmetric,
+        'seed': int(seed),
+        'train_end': str(_naive_utc(train_end)),
+        'train_bars': len(train),
+        'horizons': list(cfg.horizons),
+        'events': events,
+        'trials': rows,
+    }
 
 # %% ../nbs/02_labeling.ipynb #60f35c85
 def search_trials(result: dict) -> pd.DataFrame:
@@ -301,27 +353,36 @@ def search_trials(result: dict) -> pd.DataFrame:
 def barrier_search_figure(result: dict, title: str = 'barrier search: label balance per trial'):
     "Plotly scatter of the trials' (pt_mult, sl_mult) coloured by the objective, the best trial marked."
     import plotly.express as px
-    fig = px.scatter(search_trials(result).reset_index(), x='pt_mult', y='sl_mult', color='value', log_x=True, log_y=True, hover_data=['number'],
-                     title=title, height=400, labels={'value': result['objective']})
+    fig = px.scatter(
+        search_trials(result).reset_index(),
+        x='pt_mult',
+        y='sl_mult',
+        color='value',
+        log_x=True,
+        log_y=True,
+        hover_data=['number'],
+        title=title,
+        height=400,
+        labels={'value': result['objective']},
+    )
     fig.add_scatter(x=[result['pt_mult']], y=[result['sl_mult']], mode='markers', name=f"best: {result['value']:.3f}",
                     marker=dict(symbol='star', size=16, color='black'))
     return fig.update_layout(legend=dict(orientation='h', y=-0.2))
 
 # %% ../nbs/02_labeling.ipynb #01b61ee4
-def label_study(study: Study) -> pd.DataFrame:
-    "Run (or load, if current) the labels stage from the study's ingested bars, after the barrier search if configured."
-    import tsresearch.labeling
-    from tsresearch.ingest import ingest_study
-    bars, _ = ingest_study(study)
-    cfg, keys = study.config.labels, ('labels',)
-    inputs = {'bars': study.input_hash('ingest', 'bars'), 'code': code_hash(tsresearch.labeling)}
+@stage('barrier_search', needs=('ingest',), config=('labels', 'splits.train_frac', 'runtime.seed'), store='labels',
+       notebook='02_labeling')
+def barrier_search_stage(ingest, config) -> dict:
+    "With `labels.search`: the searched multipliers on the first training window (`search_barriers`); else no search."
+    cfg, bars = config.labels, ingest['bars']
+    if cfg.search is None: return {'search': None}
+    cut = train_cutoff(bars['timestamp'], config.splits.train_frac)
+    return search_barriers(bars, cfg, cut, config.runtime.seed)
+
+@stage('labels', needs=('ingest', 'barrier_search'), config=('labels',), notebook='02_labeling')
+def labels_stage(ingest, barrier_search, config) -> pd.DataFrame:
+    "Triple-barrier labels of the study's bars, with the searched multipliers when `labels.search` is set."
+    cfg = config.labels
     if cfg.search is not None:
-        from tsresearch.splits import train_cutoff
-        seed, keys = study.config.runtime.seed, ('labels', 'splits')
-        cut = train_cutoff(bars['timestamp'], study.config.splits.train_frac)
-        best = study.cached('labels', lambda: search_barriers(bars, cfg, cut, seed), name='barrier_search',
-                            config_keys=keys, inputs={**inputs, 'seed': str(seed)})
-        cfg = cfg.model_copy(update={'pt_mult': best['pt_mult'], 'sl_mult': best['sl_mult']})
-        inputs = {**inputs, 'barrier_search': study.input_hash('labels', 'barrier_search')}
-    return study.cached('labels', lambda: _require_labels(triple_barrier_labels(bars, cfg), cfg), name='labels',
-                        config_keys=keys, inputs=inputs)
+        cfg = cfg.model_copy(update={k: barrier_search[k] for k in ('pt_mult', 'sl_mult')})
+    return _require_labels(triple_barrier_labels(ingest['bars'], cfg), cfg)

@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import Study, atomic_write
-from .backtest import periods_per_year   # one annualisation for backtest metrics and tearsheets
+from .core import Study, atomic_write, stage
+from .backtest import periods_per_year, stored_folds   # one annualisation for backtest metrics and tearsheets
 from .evaluate import CLASSES, confusion, labelled_predictions, prediction_correlation, reliability
 
 # %% auto #0
-__all__ = ['PLOTLY_ASSET', 'downsample', 'figure_div', 'html_page', 'plotly_js_count', 'has_cdn_plotly', 'report_dir',
-           'fold_folder', 'folder_fold', 'plotly_asset', 'index_page', 'tearsheet_page', 'tearsheet_pages',
-           'rendered_notebooks', 'page_link', 'try_load', 'model_names', 'fold_artifacts', 'stored_folds',
-           'study_labels', 'strategy_returns', 'equity_figure', 'monthly_returns', 'monthly_figure', 'trades_figure',
-           'rolling_sharpe_figure', 'rolling_window', 'confusion_figure', 'reliability_figure', 'held_position',
-           'tearsheet_html', 'max_trace_points', 'write_fold_tearsheets', 'correlation_figure', 'best_equity_figure']
+__all__ = ['PLOTLY_ASSET', 'downsample', 'figure_div', 'html_page', 'plotly_js_count', 'has_cdn_plotly', 'fold_folder',
+           'folder_fold', 'plotly_asset', 'index_page', 'tearsheet_page', 'tearsheet_pages', 'rendered_notebooks',
+           'page_link', 'try_load', 'model_names', 'fold_artifacts', 'study_labels', 'strategy_returns',
+           'equity_figure', 'monthly_returns', 'monthly_figure', 'trades_figure', 'rolling_sharpe_figure',
+           'rolling_window', 'confusion_figure', 'reliability_figure', 'held_position', 'tearsheet_html',
+           'max_trace_points', 'write_fold_tearsheets', 'correlation_figure', 'best_equity_figure']
 
 # %% ../nbs/40_reports.ipynb #2fd67943
 def downsample(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -65,16 +65,8 @@ def has_cdn_plotly(page: str) -> bool:
     return bool(re.search(r'<script[^>]+src=["\']https?://[^"\']*plotly', page))
 
 # %% ../nbs/40_reports.ipynb #0b5e2f6d
-def report_dir(study: Study) -> Path:
-    "`reports/<study>/` (the config's `report.dir`): `study.reports_dir` once the Study has it."
-    return Path(study.config.resolve(study.config.report.dir)) / study.config.name
-
-def _store_path(study: Study, store: str, fold: int | None = None, *parts: str) -> str:
-    "The folder of `store` (at `fold`) in the study's artifact store, or a path below it: `study.path` once it has it."
-    return '/'.join([study.root, store, *([fold_folder(fold)] if fold is not None else []), *parts])
-
 def fold_folder(fold: int) -> str:
-    "The folder of fold `fold`, in the store and under the reports folder: `fold_<k>`."
+    "The folder of fold `fold` under the reports folder (as `study.page` names it): `fold_<k>`."
     return f'fold_{fold}'
 
 def folder_fold(name: str) -> int | None:
@@ -142,20 +134,11 @@ def fold_artifacts(study: Study, fold: int) -> dict:
             'backtest_metrics': try_load(study, 'backtest', 'metrics', fold),
             **{k: try_load(study, 'backtest', k, fold) for k in ('returns', 'trades')}}
 
-def stored_folds(study: Study) -> list[int]:
-    "The folds with a folder of model artifacts."
-    store = _store_path(study, 'models')
-    if not study.fs.exists(store): return []
-    return sorted(k for p in study.fs.glob(f'{store}/fold_*') if (k := folder_fold(Path(p).name)) is not None)
-
 def study_labels(study: Study, labels: pd.DataFrame | None = None) -> pd.DataFrame:
-    "`labels`, else the stored labels, else the labels stage's (`02_labeling`)."
+    "`labels`, else the stored labels, else the `labels` stage's (`02_labeling`)."
     if labels is not None: return labels
     lab = try_load(study, 'labels', 'labels')
-    if lab is None:
-        from tsresearch.labeling import label_study
-        lab = label_study(study)
-    return lab
+    return study.get('labels') if lab is None else lab
 
 # %% ../nbs/40_reports.ipynb #74ecbc23
 def strategy_returns(returns: pd.DataFrame | None, model: str, horizon: int) -> pd.Series | None:
@@ -307,7 +290,7 @@ def write_fold_tearsheets(study: Study, fold: int, labels: pd.DataFrame | None =
     p = art['predictions']
     if p is None: return []
     if models is not None: p = p[p.model.isin(models)]
-    labels, reports, out = study_labels(study, labels), report_dir(study), []
+    labels, reports, out = study_labels(study, labels), study.reports_dir, []
     asset = plotly_asset(reports)
     for (m, h), _ in p[p.part == 'test'].groupby(['model', 'horizon'], sort=True):
         page = tearsheet_page(reports, fold, m, h)
@@ -349,3 +332,7 @@ def best_equity_figure(matrix: pd.DataFrame, bench: pd.Series | None, best: list
         fig.add_trace(go.Scatter(x=d.index, y=d['eq'], name='buy and hold', line=line))
     return fig.update_layout(title='best strategy per horizon against buy-and-hold (stitched test windows, costs x1)',
                              yaxis_title='equity', height=380, margin=dict(t=50, b=30))
+
+# %% ../nbs/40_reports.ipynb #8147c185
+stage('fold_report', needs=('models', 'audit', 'ensemble', 'backtest'), config=('report',), per_fold=True,
+      notebook='40_reports')

@@ -12,19 +12,48 @@ from pathlib import Path
 
 import nbformat
 
-from .core import (ArtifactError, ConfigError, Study, TsResearchError, atomic_write, load_config,
-                             project_root, get_logger, sha256_bytes)
+from typing import Mapping
+
+from .core import (ConfigError, Stage, Study, TsResearchError, atomic_write, load_config, load_stages,
+                             project_root, get_logger, sha256_bytes, stage_order)
 
 # %% auto #0
-__all__ = ['STUDY_STAGES', 'FOLD_STAGES', 'STAGES', 'STAGE_ARTIFACTS', 'report_cells', 'study_notebook', 'strip_plotly_js',
-           'render_html', 'execute_stage', 'stage_key', 'kernel_env', 'stage_artifacts', 'distrust', 'StudyLocked',
-           'study_lock', 'run_folder', 'StudyRun', 'run_stage', 'run_study', 'run_placebo_twin', 'write_index']
+__all__ = ['notebook_plan', 'after_folds', 'report_cells', 'study_notebook', 'strip_plotly_js', 'render_html', 'execute_stage',
+           'notebook_stages', 'notebook_key', 'kernel_env', 'StudyLocked', 'study_lock', 'run_folder', 'StudyRun',
+           'run_stage', 'run_study', 'run_placebo_twin', 'write_index']
+
+# %% ../nbs/50_runner.ipynb #ba9651b5
+def _folded(name: str, stages: Mapping[str, Stage], seen=()) -> bool:
+    "Whether stage `name` runs per fold or needs (through any chain) a stage that does."
+    s = stages[name]
+    return s.per_fold or any(_folded(n, stages, (*seen, name)) for n in s.needs if n not in seen)
+
+def notebook_plan(stages: Mapping[str, Stage] | None = None) -> list[tuple[str, str]]:
+    """The stage notebooks in the order the runner executes them, a topological order of the declared stages (ties by
+    name), each with its phase: 'study' (once, before the folds), 'fold' (once per fold) or 'after' (once, after)."""
+    stages = {s.name: s for s in stage_order(stages)}
+    hosted = {}
+    for s in stages.values():
+        if s.notebook: hosted.setdefault(s.notebook, []).append(s)
+    home = {s.name: s.notebook for s in stages.values()}
+    needs = {nb: {home[n] for s in ss for n in s.needs if home[n] not in (None, nb)} for nb, ss in hosted.items()}
+    done, plan = set(), []
+    while len(plan) < len(hosted):
+        nb = min(nb for nb in hosted if nb not in done and needs[nb] <= done)   # the graph has no cycle: stage_order
+        done.add(nb)
+        ss = hosted[nb]
+        phase = (
+            'fold' if any(s.per_fold for s in ss) else 'after' if any(_folded(s.name, stages) for s in ss) else 'study'
+        )
+        plan.append((nb, phase))
+    return plan
+
+def after_folds(stages: Mapping[str, Stage] | None = None) -> list[Stage]:
+    "Study-level stages without a notebook that gather per-fold results (the walk-forward record): the runner's last."
+    stages = {s.name: s for s in stage_order(stages)}
+    return [s for s in stages.values() if s.fn and not s.notebook and not s.per_fold and _folded(s.name, stages)]
 
 # %% ../nbs/50_runner.ipynb #2ab036e9
-STUDY_STAGES = ['01_ingest', '02_labeling', '03a_tokens', '04_splits']                     # once per study
-FOLD_STAGES = ['03_features', '05_windows', '15_train', '20_ensemble', '30_backtest', '40_reports']   # once per fold
-STAGES = STUDY_STAGES + FOLD_STAGES   # in dependency order
-
 def _parameters_at(nb) -> int | None:
     return next((i for i, c in enumerate(nb.cells) if 'parameters' in c.metadata.get('tags', [])), None)
 
@@ -160,16 +189,19 @@ def execute_stage(nb: Path, out_nb: Path, params: dict, cwd: Path, env: dict | N
         finally: src.unlink(missing_ok=True)
 
 # %% ../nbs/50_runner.ipynb #52ff880d
-def _package_hash(package: Path | None = None) -> str:
-    "Hash of the package source the kernels import (`package`, else the one imported here)."
-    import tsresearch
-    root = Path(package) if package else Path(tsresearch.__file__).parent
-    return sha256_bytes(b''.join(p.read_bytes() for p in sorted(root.rglob('*.py'))))[:16]
+def notebook_stages(notebook: str) -> list[Stage]:
+    "The stages a notebook hosts (it is their report)."
+    return [s for s in load_stages().values() if s.notebook == notebook]
 
-def stage_key(nb: Path, cfg, fold, package: Path | None = None) -> str:
-    "What a stage's result depends on: notebook, package source, study config (not the project's path), fold."
-    conf = cfg.model_dump_json(exclude={'root': True, 'runtime': set(cfg.runtime.unhashed)})   # nor folds run at once
-    return sha256_bytes(nb.read_bytes() + _package_hash(package).encode() + conf.encode() + str(fold).encode())[:16]
+def notebook_key(study: Study, notebook: str, path: Path, fold: int | None) -> str | None:
+    """What a stage notebook's page is made of: its source and the content hashes of its stages' results, with the
+    Study's own test of current (`study.state`, computing nothing); None while any of them is not current."""
+    states = {}
+    for s in notebook_stages(notebook):
+        h, _ = study.state(s.name, fold if s.per_fold else None)
+        if h is None: return None
+        states[s.name] = h
+    return sha256_bytes(path.read_bytes() + json.dumps(states, sort_keys=True).encode())[:16]
 
 def kernel_env(root: Path) -> dict:
     "What kernels need to import the project's own package: its root first on PYTHONPATH (none outside a checkout)."
@@ -177,34 +209,6 @@ def kernel_env(root: Path) -> dict:
     if not (pkg / '__init__.py').exists(): return {}
     path = [str(root)] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]
     return {'PYTHONPATH': os.pathsep.join(path), 'TSRESEARCH_PACKAGE': str(pkg.resolve())}
-
-# %% ../nbs/50_runner.ipynb #cc0fef63
-STAGE_ARTIFACTS = {'01_ingest': ('ingest',), '02_labeling': ('labels',), '04_splits': ('splits',),   # store folders
-                   '03_features': ('features', 'features/fold'), '15_train': ('models/fold',),
-                   '20_ensemble': ('ensemble/fold',), '30_backtest': ('backtest/fold',)}
-
-def stage_artifacts(study: Study, stage: str, fold: int | None) -> list[list]:
-    "The store artifacts a stage keeps, as [folder, name, fold, sha256] (sha256 None if the manifest is damaged)."
-    out = []
-    for where in STAGE_ARTIFACTS.get(stage, ()):
-        store, at = (where[:-len('/fold')], fold) if where.endswith('/fold') else (where, None)
-        if where.endswith('/fold') and fold is None: continue
-        for name in study.artifacts(store, at):
-            try: sha = study.manifest(store, name, at)['sha256']
-            except ArtifactError: sha = None
-            out.append([store, name, at, sha])
-    return out
-
-def distrust(study: Study, marker: Path, key: str) -> str | None:
-    "Why a done-marker cannot be trusted: another key, or an artifact it lists damaged, changed or gone; else None."
-    try: done = json.loads(marker.read_text())
-    except (OSError, ValueError): return f'{marker}: unreadable marker'
-    if not isinstance(done, dict) or done.get('key') != key: return 'changed'
-    for store, name, fold, sha in done.get('artifacts', []):
-        try: man = study.verify(store, name, fold)
-        except ArtifactError as e: return str(e)
-        if man['sha256'] != sha: return f'{study._dir(store, fold)}/{man["file"]}: replaced since the stage ran'
-    return None
 
 # %% ../nbs/50_runner.ipynb #d7d900d4
 class StudyLocked(TsResearchError):
@@ -276,29 +280,29 @@ class StudyRun:
     kernel_dir: str
     env: dict
 
-def run_stage(run: StudyRun, stage: str, fold: int | None, resume: bool) -> dict:
-    "Execute (or, resuming with a trusted marker, skip) one stage notebook and render it; the result for the summary."
-    sub = f'fold_{fold}/' if fold is not None else ''
-    nb, out_nb = run.nbs / f'{stage}.ipynb', Path(run.study.root) / f'{sub}{stage}.ipynb'
-    page = run.reports / f'{sub}{stage}.html'
-    marker, base = out_nb.with_suffix('.done.json'), {'stage': stage, 'fold': fold}
-    key = stage_key(nb, run.study.config, fold, run.env.get('TSRESEARCH_PACKAGE'))
+def _marker_key(marker: Path) -> str | None:
+    try: return json.loads(marker.read_text()).get('key')
+    except (OSError, ValueError, AttributeError): return None   # unreadable: the stage runs again
+
+def run_stage(run: StudyRun, notebook: str, fold: int | None, resume: bool) -> dict:
+    "Execute (or, resuming while its key holds, skip) one stage notebook and render it; the result for the summary."
+    name = Path(notebook).stem
+    nb = Path(notebook) if notebook.endswith('.ipynb') else run.nbs / f'{notebook}.ipynb'
+    out_nb, page = run.study.executed(name, fold), run.study.page(name, fold)
+    marker, base = out_nb.with_suffix('.done.json'), {'stage': name, 'fold': fold}
     if resume and marker.exists() and out_nb.exists() and page.exists():
-        why = distrust(run.study, marker, key)
-        if why is None:
+        if _marker_key(marker) == notebook_key(run.study, notebook, nb, fold) is not None:
             return base | {'ok': True, 'skipped': True, 'seconds': 0.0, 'html': str(page.relative_to(run.reports))}
-        if why != 'changed': get_logger().warning(f'{run.study.config.name}: {sub}{stage} runs again: {why}')
     marker.unlink(missing_ok=True)
     params = {'config_path': str(run.config_path)} | ({'fold': fold} if fold is not None else {})
-    r = base | execute_stage(nb, out_nb, params, run.nbs, run.env, run.kernel_dir) | {'stage': stage}
+    r = base | execute_stage(nb, out_nb, params, run.nbs, run.env, run.kernel_dir) | {'stage': name}
     if out_nb.exists():
         executed = nbformat.read(out_nb, 4)
         if strip_plotly_js(executed): atomic_write(out_nb, nbformat.writes(executed))
         render_html(out_nb, page, plotly_src=os.path.relpath(run.plotly_js, page.parent))
         r['html'] = str(page.relative_to(run.reports))
-    if r['ok']:
-        done = {'key': key, 'seconds': r['seconds'], 'artifacts': stage_artifacts(run.study, stage, fold)}
-        atomic_write(marker, json.dumps(done))
+    if r['ok'] and (key := notebook_key(run.study, notebook, nb, fold)) is not None:
+        atomic_write(marker, json.dumps({'key': key, 'seconds': r['seconds']}))
     return r
 
 # %% ../nbs/50_runner.ipynb #f9b76daa
@@ -311,53 +315,60 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
     nbs = root / 'nbs'
     if not nbs.is_dir(): nbs = Path(__file__).resolve().parents[1] / 'nbs'   # a config outside the workbook
     study = Study(cfg)
-    reports, runs = Path(cfg.resolve(cfg.report.dir)) / cfg.name, Path(study.root)
-    os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))   # vectorbt/numba caches outside site-packages
+    reports, runs = study.reports_dir, Path(study.root)
+    # vectorbt/numba caches outside site-packages
+    os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))
     stop = threading.Event()
     with study_lock(runs, cfg.name), run_folder(stop) as kernel_dir:
         from tsresearch.reports import plotly_asset
         run = StudyRun(study, config_path, nbs, reports, plotly_asset(reports), kernel_dir, kernel_env(root))
-        return _run(run, stages or STAGES, folds, resume, fail_fast, jobs, progress, stop)
+        return _run(run, stages, folds, resume, fail_fast, jobs, progress, stop)
+
+def _chosen(plan: list[tuple[str, str]], chosen) -> dict[str, list[str]]:
+    "The plan's notebooks by phase, only those `chosen` (default: all); an unknown name is a `ConfigError`."
+    names = [n for n, _ in plan]
+    if unknown := [n for n in (chosen or []) if n not in names]:
+        raise ConfigError(f'--stages: no stage notebook {unknown}; the study runs {names}')
+    return {p: [n for n, q in plan if q == p and (chosen is None or n in chosen)] for p in ('study', 'fold', 'after')}
 
 def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) -> list[dict]:
-    "The stages in order; a stage after one that ran again (not resumed) runs again too."
+    "The notebooks of the plan: study phase, then each fold's, then the phase after the folds."
     from tqdm.auto import tqdm
     cfg = run.study.config
-    s_stages, f_stages = [s for s in STUDY_STAGES if s in chosen], [s for s in FOLD_STAGES if s in chosen]
-    bar = tqdm(total=len(s_stages), desc=cfg.name, disable=not progress, unit='stage')
-    def one(stage, fold, again):
-        r = run_stage(run, stage, fold, resume and not again)
+    phase = _chosen(notebook_plan(), chosen)
+    s_stages, f_stages = phase['study'], phase['fold']
+    bar = tqdm(total=len(s_stages) + len(phase['after']), desc=cfg.name, disable=not progress, unit='stage')
+    def one(stage, fold):
+        r = run_stage(run, stage, fold, resume)
         bar.update(1)
         bar.set_postfix_str(f"{'' if fold is None else f'fold_{fold}/'}{stage} {'ok' if r['ok'] else 'FAILED'}")
         if not r['ok']:
             where = '' if fold is None else f'fold {fold} '
             get_logger().error(f"{cfg.name}: {where}{stage} failed at cell {r.get('cell')}: {r['error']}")
         return r
-    results, again = [], False
+    results = []
     for stage in s_stages:
-        results.append(one(stage, None, again))
-        again = again or not results[-1].get('skipped')
+        results.append(one(stage, None))
         if not results[-1]['ok']: return _finish(run, results)
     if f_stages:
-        from tsresearch.splits import split_study
-        n = len(split_study(run.study))
+        n = cfg.splits.fold_count
         folds = list(range(n)) if folds is None else list(folds)
         bad = [k for k in folds if not 0 <= k < n]
         if bad: raise ConfigError(f'--folds {bad}: the study has folds 0..{n - 1}')
         bar.total += len(folds) * len(f_stages)
         bar.refresh()
         def run_fold(k):
-            out, fold_again = [], again
+            out = []
             for stage in f_stages:
                 if stop.is_set(): break
-                out.append(one(stage, k, fold_again))
-                fold_again = fold_again or not out[-1].get('skipped')
+                out.append(one(stage, k))
                 if not out[-1]['ok']:
                     if fail_fast: stop.set()
                     break
             return out
         with ThreadPoolExecutor(max(1, jobs)) as ex:
             for out in ex.map(run_fold, folds): results += out
+    results += [one(stage, None) for stage in phase['after']]
     bar.close()
     if cfg.report.placebo:   # the twin runs before the summary reads it
         run_placebo_twin(run.study, chosen, folds, resume, fail_fast, jobs, progress)
@@ -367,18 +378,18 @@ def _finish(run: StudyRun, results):
     """The walk-forward record over the study's current folds (stored returns only: nothing trains here), then the
     summary (or, if that fails, the stage index)."""
     study, cfg = run.study, run.study.config
-    if any(r['stage'] == '30_backtest' and r['ok'] for r in results):
-        try:
-            from tsresearch.backtest import walk_forward_study
-            walk_forward_study(study)
-        except Exception as e: get_logger().warning(f'{cfg.name}: walk-forward record (DSR, PBO) across folds failed ({type(e).__name__}: {e})')
+    for s in after_folds() if any(r['ok'] and r['fold'] is not None for r in results) else []:
+        try: study.get(s.name)
+        except Exception as e:
+            get_logger().warning(f'{cfg.name}: {s.name} across folds failed ({type(e).__name__}: {e})')
     try:
         from tsresearch.summary import write_summary
         write_summary(study, results)
         for line in study.load('reports', 'summary').get('left_out', []):
             get_logger().warning(f'{cfg.name}: summary: {line}')
     except Exception as e:
-        get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); writing the stage index instead')
+        get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); '
+                             'writing the stage index instead')
         write_index(run.reports, cfg, results)
     return results
 
@@ -403,9 +414,11 @@ def _row(r: dict) -> str:
 
 def write_index(reports: Path, cfg, results: list[dict]) -> Path:
     "A small study page linking every stage's rendered notebook, failures in red."
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(cfg.name)}</title>
-<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:4px 10px;border-bottom:1px solid #ddd}} tr.fail td{{color:#b00}}</style></head>
-<body><h1>Study {html.escape(cfg.name)}</h1><p>{html.escape(cfg.description)}</p>
-<table><tr><th>stage</th><th>status</th><th>seconds</th><th>error</th><th></th></tr>{''.join(map(_row, results))}</table></body></html>"""
+    page = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(cfg.name)}</title>\n'
+            '<style>body{font-family:sans-serif;margin:2em} td,th{padding:4px 10px;border-bottom:1px solid #ddd} '
+            'tr.fail td{color:#b00}</style></head>\n'
+            f'<body><h1>Study {html.escape(cfg.name)}</h1><p>{html.escape(cfg.description)}</p>\n'
+            '<table><tr><th>stage</th><th>status</th><th>seconds</th><th>error</th><th></th></tr>'
+            f"{''.join(map(_row, results))}</table></body></html>")
     atomic_write(reports / 'index.html', page)
     return reports / 'index.html'

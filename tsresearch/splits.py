@@ -11,21 +11,13 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, DataError, SplitsConfig, Study, TsResearchError, code_hash
+from .core import ConfigError, DataError, SplitsConfig, Study, TsResearchError, stage
 
 # %% auto #0
-__all__ = ['PARTS', 'train_cutoff', 'LeakageError', 'label_horizons', 'sample_intervals', 'Fold', 'walk_forward_windows',
-           'purged_walk_forward', 'n_backtest_paths', 'cpcv_paths', 'cpcv_splits', 'make_folds', 'check_no_leakage',
-           'fold_frame', 'fold_summary', 'folds_table', 'folds_meta', 'folds_from_tables', 'split_study', 'plot_folds',
+__all__ = ['PARTS', 'LeakageError', 'label_horizons', 'sample_intervals', 'Fold', 'walk_forward_windows', 'purged_walk_forward',
+           'n_backtest_paths', 'cpcv_paths', 'cpcv_splits', 'make_folds', 'check_no_leakage', 'fold_frame',
+           'fold_summary', 'folds_table', 'folds_meta', 'folds_from_tables', 'splits_stage', 'plot_folds',
            'plot_cpcv_paths']
-
-# %% ../nbs/04_splits.ipynb #d743cb1c
-def train_cutoff(timestamps, train_frac: float) -> pd.Timestamp:
-    "End (exclusive) of the first training window: training rows have `timestamp < train_cutoff(...)`."
-    u = pd.DatetimeIndex(timestamps).unique().sort_values()      # hashing, then sorting the few unique values
-    if not 0 < train_frac < 1: raise ConfigError(f'splits.train_frac: must lie in (0, 1), got {train_frac}')
-    if len(u) < 2: raise ConfigError(f'splits: {len(u)} distinct timestamp(s), too few to split')
-    return u[int(np.floor(train_frac * len(u)))]
 
 # %% ../nbs/04_splits.ipynb #6c67c020
 class LeakageError(TsResearchError):
@@ -43,14 +35,18 @@ def label_horizons(labels: pd.DataFrame) -> list[int]:
     return sorted(int(c[3:]) for c in labels.columns if re.fullmatch(r't1_\d+', str(c)))
 
 def sample_intervals(labels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    "`t0` and `t1` (datetime64, UTC, the timestamps' unit) per row: its timestamp and latest touch; `t1` is NaT where the row is no sample."
+    """`t0` and `t1` (datetime64, UTC, the timestamps' unit) per row: its timestamp and latest touch;
+    `t1` is NaT where the row is no sample."""
     hs = label_horizons(labels)
     if not hs: raise DataError('labels have no t1_<horizon> columns', column='t1_*')
     unit = pd.DatetimeIndex(labels['timestamp'][:1]).unit
     t0 = _ticks(labels['timestamp'], unit)
-    t1 = reduce(np.maximum, (_ticks(labels[f't1_{h}'], unit) for h in hs))   # NaT is the smallest int64: present touches win
+    t1 = reduce(
+        np.maximum, (_ticks(labels[f't1_{h}'], unit) for h in hs)
+    )  # NaT is the smallest int64: present touches win
     bad = np.flatnonzero((t1 != np.iinfo(np.int64).min) & (t1 < t0))
-    if len(bad): raise DataError(f'touch time before the bar itself at positional rows {bad[:5].tolist()}', column='t1_*')
+    if len(bad):
+        raise DataError(f'touch time before the bar itself at positional rows {bad[:5].tolist()}', column='t1_*')
     return t0.view(f'M8[{unit}]'), t1.view(f'M8[{unit}]')
 
 # %% ../nbs/04_splits.ipynb #d55ff218
@@ -58,23 +54,41 @@ _NAT = np.iinfo(np.int64).min
 
 @dataclass(eq=False)
 class _Layout:
-    t0: np.ndarray; t1: np.ndarray; u: np.ndarray; pos: np.ndarray; key: np.ndarray
-    bstart: np.ndarray; bend: np.ndarray; codes: np.ndarray; names: np.ndarray; unit: str; tz: object
+    t0: np.ndarray
+    t1: np.ndarray
+    u: np.ndarray
+    pos: np.ndarray
+    key: np.ndarray
+    bstart: np.ndarray
+    bend: np.ndarray
+    codes: np.ndarray
+    names: np.ndarray
+    unit: str
+    tz: object
+
     @property
-    def sample(self): return self.t1 != _NAT
+    def sample(self):
+        return self.t1 != _NAT
+
     def ts(self, tick) -> pd.Timestamp: return pd.Timestamp(int(tick), unit=self.unit, tz='UTC' if self.tz else None)
     def tick(self, t) -> int: return int(_ticks([t], self.unit)[0])
 
 def _layout(labels: pd.DataFrame) -> _Layout:
-    t0, t1 = sample_intervals(labels); unit = np.datetime_data(t0.dtype)[0]
+    t0, t1 = sample_intervals(labels)
+    unit = np.datetime_data(t0.dtype)[0]
     t0, t1 = t0.view(np.int64), t1.view(np.int64)
-    u = np.sort(pd.unique(t0)); pos = np.searchsorted(u, t0)
+    u = np.sort(pd.unique(t0))
+    pos = np.searchsorted(u, t0)
     codes, uniq = pd.factorize(labels['symbol'])
     bstart = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    if len(bstart) != len(uniq): raise DataError('labels must be grouped by symbol (sorted by symbol, then timestamp)', column='symbol')
+    if len(bstart) != len(uniq):
+        raise DataError('labels must be grouped by symbol (sorted by symbol, then timestamp)', column='symbol')
     key = codes.astype(np.int64) * (len(u) + 1) + pos
     bad = np.flatnonzero(np.diff(key) <= 0)
-    if len(bad): raise DataError(f'timestamps must increase within each symbol; not at positional row {bad[0] + 1}', column='timestamp')
+    if len(bad):
+        raise DataError(
+            f'timestamps must increase within each symbol; not at positional row {bad[0] + 1}', column='timestamp'
+        )
     return _Layout(t0, t1, u, pos, key, bstart, np.r_[bstart[1:], len(t0)], codes, np.asarray(uniq), unit,
                    pd.DatetimeIndex(labels['timestamp'][:1]).tz)
 
@@ -84,7 +98,8 @@ def _zone(lay: _Layout, at: int, bars: int, after: bool) -> np.ndarray:
     lo, hi = (p, np.minimum(p + bars, lay.bend)) if after else (np.maximum(p - bars, lay.bstart), p)
     ln = np.maximum(hi - lo, 0)
     rows = np.arange(ln.sum()) + np.repeat(lo - (np.cumsum(ln) - ln), ln)   # the ranges [lo, hi), concatenated
-    mask = np.zeros(len(lay.key), bool); mask[rows] = True
+    mask = np.zeros(len(lay.key), bool)
+    mask[rows] = True
     return mask
 
 # %% ../nbs/04_splits.ipynb #e641864d
@@ -114,13 +129,25 @@ class Fold:
 def walk_forward_windows(n: int, cfg: SplitsConfig) -> list[dict[str, tuple[int, int]]]:
     "Timeline positions `[lo, hi)` of each fold's train, val and test windows."
     cut, V = int(np.floor(cfg.train_frac * n)), int(np.floor(cfg.val_frac * n))
-    if cut - V < 1: raise ConfigError(f'splits: {n} timestamps: train_frac={cfg.train_frac} leaves no training window before the '
-                                      f'validation window (val_frac={cfg.val_frac}); raise train_frac or lower val_frac')
-    if n - cut < cfg.n_folds: raise ConfigError(f'splits.n_folds: {n} timestamps leave {n - cut} after the first training window, '
-                                                f'fewer than n_folds={cfg.n_folds}')
+    if cut - V < 1:
+        raise ConfigError(
+            f'splits: {n} timestamps: train_frac={cfg.train_frac} leaves no training window before the '
+            f'validation window (val_frac={cfg.val_frac}); raise train_frac or lower val_frac'
+        )
+    if n - cut < cfg.n_folds:
+        raise ConfigError(
+            f'splits.n_folds: {n} timestamps leave {n - cut} after the first training window, '
+            f'fewer than n_folds={cfg.n_folds}'
+        )
     edges = cut + (np.arange(cfg.n_folds + 1) * (n - cut)) // cfg.n_folds
-    return [{'train': (0 if cfg.expanding else int(a) - cut, int(a) - V), 'val': (int(a) - V, int(a)), 'test': (int(a), int(b))}
-            for a, b in zip(edges[:-1], edges[1:])]
+    return [
+        {
+            'train': (0 if cfg.expanding else int(a) - cut, int(a) - V),
+            'val': (int(a) - V, int(a)),
+            'test': (int(a), int(b)),
+        }
+        for a, b in zip(edges[:-1], edges[1:])
+    ]
 
 # %% ../nbs/04_splits.ipynb #b823067a
 def _ts_range(lay, lo, hi) -> list[tuple]: return [(lay.ts(lay.u[lo]), lay.ts(lay.u[hi - 1]))] if hi > lo else []
@@ -133,7 +160,11 @@ def _require(k, part, rows, window, cand, purged, emb):
 
 def purged_walk_forward(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[Fold]:
     "Walk-forward folds on the shared timeline, purged and embargoed (see the decisions above)."
-    cfg = cfg or SplitsConfig(); lay = _layout(labels); E = cfg.embargo_bars; s = lay.sample; folds = []
+    cfg = cfg or SplitsConfig()
+    lay = _layout(labels)
+    E = cfg.embargo_bars
+    s = lay.sample
+    folds = []
     for k, w in enumerate(walk_forward_windows(len(lay.u), cfg)):
         (tl, th), (vl, vh), (sl, sh) = w['train'], w['val'], w['test']
         inside = lambda lo, hi: s & (lay.pos >= lo) & (lay.pos < hi)
@@ -144,7 +175,13 @@ def purged_walk_forward(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -
         e_train, e_val = train_c & ~p_train & (gap_val | gap_test), val_c & ~p_val & gap_test
         train, val = train_c & ~p_train & ~e_train, val_c & ~p_val & ~e_val
         b = {'train': _ts_range(lay, tl, th), 'val': _ts_range(lay, vl, vh), 'test': _ts_range(lay, sl, sh)}
-        f = Fold(k, *map(np.flatnonzero, (train, val, test)), b, np.flatnonzero(p_train | p_val), np.flatnonzero(e_train | e_val))
+        f = Fold(
+            k,
+            *map(np.flatnonzero, (train, val, test)),
+            b,
+            np.flatnonzero(p_train | p_val),
+            np.flatnonzero(e_train | e_val),
+        )
         _require(k, 'train', f.train, b['train'], train_c.sum(), p_train.sum(), e_train.sum())
         if vh > vl: _require(k, 'val', f.val, b['val'], val_c.sum(), p_val.sum(), e_val.sum())
         _require(k, 'test', f.test, b['test'], test.sum(), 0, 0)
@@ -159,9 +196,11 @@ def n_backtest_paths(n_groups: int, n_test_groups: int) -> int:
 def cpcv_paths(n_groups: int, n_test_groups: int) -> tuple[list[tuple[int, ...]], np.ndarray]:
     "The C(N, k) test-group combinations, and for each the path (0-based) each of its test groups feeds."
     splits = list(itertools.combinations(range(n_groups), n_test_groups))
-    seen = np.zeros(n_groups, np.int64); paths = np.empty((len(splits), n_test_groups), np.int64)
+    seen = np.zeros(n_groups, np.int64)
+    paths = np.empty((len(splits), n_test_groups), np.int64)
     for i, s in enumerate(splits):
-        paths[i] = seen[list(s)]; seen[list(s)] += 1
+        paths[i] = seen[list(s)]
+        seen[list(s)] += 1
     return splits, paths
 
 # %% ../nbs/04_splits.ipynb #c9e1e45e
@@ -172,9 +211,12 @@ def _reach(lay: _Layout, a: int, b: int) -> int:
 
 def cpcv_splits(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[Fold]:
     "The C(N, k) combinatorial purged CV splits, purged and embargoed, each with its test groups and paths."
-    cfg = cfg or SplitsConfig(scheme='cpcv'); N, K, E = cfg.cpcv_groups, cfg.cpcv_test_groups, cfg.embargo_bars
+    cfg = cfg or SplitsConfig(scheme='cpcv')
+    N, K, E = cfg.cpcv_groups, cfg.cpcv_test_groups, cfg.embargo_bars
     if K >= N: raise ConfigError(f'splits.cpcv_test_groups: must be below cpcv_groups={N}, got {K}')
-    lay = _layout(labels); n = len(lay.u); s = lay.sample
+    lay = _layout(labels)
+    n = len(lay.u)
+    s = lay.sample
     if n < N: raise ConfigError(f'splits.cpcv_groups: {n} timestamps cannot make {N} groups')
     edges = (np.arange(N + 1) * n) // N
     group = np.searchsorted(edges, lay.pos, 'right') - 1
@@ -182,17 +224,33 @@ def cpcv_splits(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[F
     after = [_zone(lay, int(np.searchsorted(lay.u, ends[g], 'right')), E, after=True) for g in range(N)] if E else None
     folds = []
     for k, (groups, path) in enumerate(zip(*cpcv_paths(N, K))):
-        is_test = np.zeros(N, bool); is_test[list(groups)] = True
+        is_test = np.zeros(N, bool)
+        is_test[list(groups)] = True
         test, cand = s & is_test[group], s & ~is_test[group]
         hit = reduce(np.logical_or, ((lay.t0 <= ends[g]) & (lay.t1 >= lay.u[edges[g]]) for g in groups))
         purged = cand & hit
         emb = cand & ~purged & reduce(np.logical_or, (after[g] for g in groups)) if E else np.zeros_like(s)
         train = cand & ~purged & ~emb
-        runs = np.flatnonzero(np.diff(np.r_[False, ~is_test, False].astype(np.int8)))   # train groups, merged when adjacent
-        b = {'train': [r for lo, hi in zip(runs[::2], runs[1::2]) for r in _ts_range(lay, edges[lo], edges[hi])], 'val': [],
-             'test': [r for g in groups for r in _ts_range(lay, edges[g], edges[g + 1])]}
-        f = Fold(k, np.flatnonzero(train), _EMPTY(), np.flatnonzero(test), b, np.flatnonzero(purged), np.flatnonzero(emb),
-                 'cpcv', tuple(groups), tuple(int(p) for p in path))
+        runs = np.flatnonzero(
+            np.diff(np.r_[False, ~is_test, False].astype(np.int8))
+        )  # train groups, merged when adjacent
+        b = {
+            'train': [r for lo, hi in zip(runs[::2], runs[1::2]) for r in _ts_range(lay, edges[lo], edges[hi])],
+            'val': [],
+            'test': [r for g in groups for r in _ts_range(lay, edges[g], edges[g + 1])],
+        }
+        f = Fold(
+            k,
+            np.flatnonzero(train),
+            _EMPTY(),
+            np.flatnonzero(test),
+            b,
+            np.flatnonzero(purged),
+            np.flatnonzero(emb),
+            'cpcv',
+            tuple(groups),
+            tuple(int(p) for p in path),
+        )
         _require(k, 'train', f.train, b['train'], cand.sum(), purged.sum(), emb.sum())
         _require(k, 'test', f.test, b['test'][:1], test.sum(), 0, 0)
         folds.append(f)
@@ -206,15 +264,19 @@ def make_folds(labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> list[Fo
 
 # %% ../nbs/04_splits.ipynb #e9792332
 def _where(lay, r) -> str:
-    return f"row {int(r)} ({lay.names[lay.codes[r]]}, label {lay.ts(lay.t0[r])} .. {lay.ts(lay.t1[r]) if lay.t1[r] != _NAT else 'none'})"
+    return (f"row {int(r)} ({lay.names[lay.codes[r]]}, label {lay.ts(lay.t0[r])} .. "
+            f"{lay.ts(lay.t1[r]) if lay.t1[r] != _NAT else 'none'})")
 
 def _check_parts(f: Fold, lay: _Layout):
-    names = ('train', 'val', 'test'); parts = [np.asarray(getattr(f, p), np.int64) for p in names]
+    names = ('train', 'val', 'test')
+    parts = [np.asarray(getattr(f, p), np.int64) for p in names]
     rows = np.concatenate(parts)
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(lay.t0)): raise LeakageError(f'fold {f.k}: rows outside the labels frame')
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(lay.t0)):
+        raise LeakageError(f'fold {f.k}: rows outside the labels frame')
     twice = np.flatnonzero(np.bincount(rows, minlength=len(lay.t0)) > 1)
     if len(twice):
-        r = twice[0]; where = [p for p, x in zip(names, parts) for _ in range(int((x == r).sum()))]
+        r = twice[0]
+        where = [p for p, x in zip(names, parts) for _ in range(int((x == r).sum()))]
         raise LeakageError(f"fold {f.k}: {_where(lay, r)} is in {' and '.join(where)}")
     for p, x in zip(names, parts):
         no = x[~lay.sample[x]]
@@ -225,18 +287,27 @@ def _check_overlap(f, lay, part, windows, what):
     for a, b in windows:
         a, b = lay.tick(a), lay.tick(b)
         bad = rows[(lay.t0[rows] <= b) & (lay.t1[rows] >= a)]
-        if len(bad): raise LeakageError(f'fold {f.k}: {part} {_where(lay, bad[0])} overlaps the {what} window {lay.ts(a)} .. {lay.ts(b)}; purge it')
+        if len(bad):
+            raise LeakageError(
+                f'fold {f.k}: {part} {_where(lay, bad[0])} overlaps the {what} window '
+                f'{lay.ts(a)} .. {lay.ts(b)}; purge it'
+            )
 
 def _check_embargo(f, lay, part, at, after, E, what):
     rows = np.asarray(getattr(f, part), np.int64)
     bad = rows[_zone(lay, at, E, after)[rows]]
-    if len(bad): raise LeakageError(f"fold {f.k}: {part} {_where(lay, bad[0])} lies within embargo_bars={E} bars "
-                                    f"{'after' if after else 'before'} the {what} window at {lay.ts(lay.u[min(at, len(lay.u) - 1)])}")
+    if len(bad):
+        raise LeakageError(
+            f"fold {f.k}: {part} {_where(lay, bad[0])} lies within embargo_bars={E} bars "
+            f"{'after' if after else 'before'} the {what} window at {lay.ts(lay.u[min(at, len(lay.u) - 1)])}"
+        )
 
 # %% ../nbs/04_splits.ipynb #1bc5740c
 def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig | None = None) -> None:
     "Raise `LeakageError` if any fold lets held-out information into its training or validation rows."
-    cfg = cfg or SplitsConfig(); lay = _layout(labels); E = cfg.embargo_bars
+    cfg = cfg or SplitsConfig()
+    lay = _layout(labels)
+    E = cfg.embargo_bars
     wf = sorted((w for f in folds if f.scheme == 'walk_forward' for w in f.bounds['test']), key=lambda w: w[0])
     for (a0, b0), (a1, b1) in zip(wf, wf[1:]):
         if a1 <= b0: raise LeakageError(f'walk-forward test windows overlap: {a0} .. {b0} and {a1} .. {b1}')
@@ -244,20 +315,31 @@ def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig 
         _check_parts(f, lay)
         tw, vw = f.bounds['test'], f.bounds.get('val', [])
         test = np.asarray(f.test, np.int64)
-        inside = reduce(np.logical_or, [(lay.t0[test] >= lay.tick(a)) & (lay.t0[test] <= lay.tick(b)) for a, b in tw], np.zeros(len(test), bool))
-        if (~inside).any(): raise LeakageError(f'fold {f.k}: test {_where(lay, test[~inside][0])} starts outside the test windows {tw}')
+        inside = reduce(
+            np.logical_or,
+            [(lay.t0[test] >= lay.tick(a)) & (lay.t0[test] <= lay.tick(b)) for a, b in tw],
+            np.zeros(len(test), bool),
+        )
+        if (~inside).any():
+            raise LeakageError(f'fold {f.k}: test {_where(lay, test[~inside][0])} starts outside the test windows {tw}')
         reach = [(a, lay.ts(_reach(lay, lay.tick(a), lay.tick(b)))) for a, b in tw]   # to the test labels' last touch
         for part in ('train', 'val'): _check_overlap(f, lay, part, reach, 'test')
         _check_overlap(f, lay, 'train', vw, 'validation')
         if f.scheme == 'walk_forward':
             start = lay.tick(tw[0][0])
             for part in ('train', 'val'):
-                late = np.asarray(getattr(f, part), np.int64); late = late[lay.t0[late] >= start]
-                if len(late): raise LeakageError(f'fold {f.k}: walk-forward {part} {_where(lay, late[0])} starts after its test window starts at {lay.ts(start)}')
+                late = np.asarray(getattr(f, part), np.int64)
+                late = late[lay.t0[late] >= start]
+                if len(late):
+                    raise LeakageError(
+                        f'fold {f.k}: walk-forward {part} {_where(lay, late[0])} '
+                        f'starts after its test window starts at {lay.ts(start)}'
+                    )
             if E:
                 at_test = int(np.searchsorted(lay.u, start))
                 for part in ('train', 'val'): _check_embargo(f, lay, part, at_test, False, E, 'test')
-                for a, _ in vw: _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(a))), False, E, 'validation')
+                for a, _ in vw:
+                    _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(a))), False, E, 'validation')
         elif E:
             for _, b in reach:
                 _check_embargo(f, lay, 'train', int(np.searchsorted(lay.u, lay.tick(b), 'right')), True, E, 'test')
@@ -265,7 +347,8 @@ def check_no_leakage(folds: list[Fold], labels: pd.DataFrame, cfg: SplitsConfig 
 # %% ../nbs/04_splits.ipynb #71afb965
 def fold_frame(labels: pd.DataFrame, fold: Fold, parts=('train', 'val', 'test')) -> pd.DataFrame:
     "The rows of `labels` in `parts` of `fold`, in row order, with a categorical `part` column."
-    rows = np.concatenate([getattr(fold, p) for p in parts]); code = np.repeat(np.arange(len(parts)), [len(getattr(fold, p)) for p in parts])
+    rows = np.concatenate([getattr(fold, p) for p in parts])
+    code = np.repeat(np.arange(len(parts)), [len(getattr(fold, p)) for p in parts])
     order = np.argsort(rows, kind='stable')
     return labels.iloc[rows[order]].assign(part=pd.Categorical.from_codes(code[order], list(parts)))
 
@@ -273,8 +356,17 @@ def _fmt(w) -> str: return ' | '.join(f'{a:%Y-%m-%d %H:%M} .. {b:%Y-%m-%d %H:%M}
 
 def fold_summary(folds: list[Fold]) -> pd.DataFrame:
     "One row per fold: its windows and the number of rows in each part."
-    return pd.DataFrame([{'fold': f.k, **({'test_groups': f.groups, 'paths': f.paths} if f.scheme == 'cpcv' else {}),
-                          **{f'{p}_window': _fmt(f.bounds.get(p, [])) for p in ('train', 'val', 'test')}, **f.counts} for f in folds]).set_index('fold')
+    return pd.DataFrame(
+        [
+            {
+                'fold': f.k,
+                **({'test_groups': f.groups, 'paths': f.paths} if f.scheme == 'cpcv' else {}),
+                **{f'{p}_window': _fmt(f.bounds.get(p, [])) for p in ('train', 'val', 'test')},
+                **f.counts,
+            }
+            for f in folds
+        ]
+    ).set_index('fold')
 
 # %% ../nbs/04_splits.ipynb #600ae807
 def folds_table(folds: list[Fold], n_rows: int) -> pd.DataFrame:
@@ -289,8 +381,19 @@ def folds_table(folds: list[Fold], n_rows: int) -> pd.DataFrame:
 def folds_meta(folds: list[Fold]) -> dict:
     "JSON-ready windows (ISO timestamps), counts, groups and paths of each fold."
     iso = lambda w: [[a.isoformat(), b.isoformat()] for a, b in w]
-    return {'folds': [{'k': f.k, 'scheme': f.scheme, 'bounds': {p: iso(w) for p, w in f.bounds.items()}, 'counts': f.counts,
-                       'groups': list(f.groups), 'paths': list(f.paths)} for f in folds]}
+    return {
+        'folds': [
+            {
+                'k': f.k,
+                'scheme': f.scheme,
+                'bounds': {p: iso(w) for p, w in f.bounds.items()},
+                'counts': f.counts,
+                'groups': list(f.groups),
+                'paths': list(f.paths),
+            }
+            for f in folds
+        ]
+    }
 
 def folds_from_tables(table: pd.DataFrame, meta: dict) -> list[Fold]:
     "Folds back from `folds_table` and `folds_meta`."
@@ -306,21 +409,18 @@ def folds_from_tables(table: pd.DataFrame, meta: dict) -> list[Fold]:
     return out
 
 # %% ../nbs/04_splits.ipynb #42bcb053
-def split_study(study: Study) -> list[Fold]:
-    "Run (or load, if current) the splits stage from the study's labels."
-    import tsresearch.splits
-    from tsresearch.labeling import label_study
-    labels = label_study(study); cfg = study.config.splits
-    keys, inputs = ('splits',), {'labels': study.input_hash('labels', 'labels'), 'code': code_hash(tsresearch.splits)}
-    table = study.load_current('splits', 'folds', config_keys=keys, inputs=inputs)
-    meta = study.load_current('splits', 'bounds', config_keys=keys, inputs=inputs) if table is not None else None
-    if meta is not None: return folds_from_tables(table, meta)
+def _stored_folds(arts: dict) -> list[Fold]: return folds_from_tables(arts['folds'], arts['bounds'])
+
+@stage('splits', needs=('labels',), config=('splits',), outputs=('folds', 'bounds'), decode=_stored_folds,
+       notebook='04_splits')
+def splits_stage(labels, config) -> dict:
+    "The study's folds, checked for leakage, as the row-code table and bounds `folds_from_tables` reads back."
+    cfg = config.splits
     folds = make_folds(labels, cfg)
     check_no_leakage(folds, labels, cfg)
-    study.save('splits', folds_table(folds, len(labels)), 'folds', config_keys=keys, inputs=inputs)
-    study.save('splits', {'scheme': cfg.scheme, 'n_backtest_paths': n_backtest_paths(cfg.cpcv_groups, cfg.cpcv_test_groups) if cfg.scheme == 'cpcv' else None,
-                          **folds_meta(folds)}, 'bounds', config_keys=keys, inputs=inputs)
-    return folds
+    paths = n_backtest_paths(cfg.cpcv_groups, cfg.cpcv_test_groups) if cfg.scheme == 'cpcv' else None
+    bounds = {'scheme': cfg.scheme, 'n_backtest_paths': paths, **folds_meta(folds)}
+    return {'folds': folds_table(folds, len(labels)), 'bounds': bounds}
 
 # %% ../nbs/04_splits.ipynb #128ef1a9
 _COLORS = {'train': '#4C78A8', 'val': '#F58518', 'test': '#54A24B', 'purged': '#E45756', 'embargoed': '#B279A2'}
@@ -336,19 +436,48 @@ def plot_folds(folds: list[Fold], labels: pd.DataFrame, title: str = 'folds'):
     "Plotly timeline: one line per fold, bands where its train/val/test/purged/embargoed rows start."
     import plotly.express as px
     lay = _layout(labels)
-    df = pd.DataFrame([{'fold': f'{f.scheme[:4]} {f.k}' + (f' {f.groups}' if f.groups else ''), 'part': p, 'start': a, 'end': b}
-                       for f in folds for p in PARTS for a, b in _bands(lay, getattr(f, p))])
-    return px.timeline(df, x_start='start', x_end='end', y='fold', color='part', color_discrete_map=_COLORS, title=title,
-                       category_orders={'part': list(PARTS), 'fold': list(dict.fromkeys(df['fold']))}, height=260 + 28 * len(folds))
+    df = pd.DataFrame(
+        [
+            {'fold': f'{f.scheme[:4]} {f.k}' + (f' {f.groups}' if f.groups else ''), 'part': p, 'start': a, 'end': b}
+            for f in folds
+            for p in PARTS
+            for a, b in _bands(lay, getattr(f, p))
+        ]
+    )
+    return px.timeline(
+        df,
+        x_start='start',
+        x_end='end',
+        y='fold',
+        color='part',
+        color_discrete_map=_COLORS,
+        title=title,
+        category_orders={'part': list(PARTS), 'fold': list(dict.fromkeys(df['fold']))},
+        height=260 + 28 * len(folds),
+    )
 
 def plot_cpcv_paths(n_groups: int, n_test_groups: int):
     "Plotly grid of the C(N, k) CPCV splits over the N groups: tested groups show the path they feed."
     import plotly.graph_objects as go
     splits, paths = cpcv_paths(n_groups, n_test_groups)
-    z = np.full((len(splits), n_groups), np.nan); text = np.full(z.shape, '', object)
-    for i, (s, p) in enumerate(zip(splits, paths)): z[i, list(s)] = p; text[i, list(s)] = [f'path {q}' for q in p]
-    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate='%{text}', colorscale='Viridis', showscale=False, xgap=2, ygap=2,
-                               x=[f'group {g}' for g in range(n_groups)], y=[f'split {i} {s}' for i, s in enumerate(splits)]))
+    z = np.full((len(splits), n_groups), np.nan)
+    text = np.full(z.shape, '', object)
+    for i, (s, p) in enumerate(zip(splits, paths)):
+        z[i, list(s)] = p
+        text[i, list(s)] = [f'path {q}' for q in p]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            text=text,
+            texttemplate='%{text}',
+            colorscale='Viridis',
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            x=[f'group {g}' for g in range(n_groups)],
+            y=[f'split {i} {s}' for i, s in enumerate(splits)],
+        )
+    )
     return fig.update_layout(title=f'CPCV: C({n_groups}, {n_test_groups}) = {len(splits)} splits, '
                                    f'{n_backtest_paths(n_groups, n_test_groups)} backtest paths (blank: training)',
                              yaxis_autorange='reversed', height=120 + 22 * len(splits))

@@ -26,11 +26,14 @@ def ar1_filter(eps, phi: float, x0=0.0) -> np.ndarray:
     n = len(e)
     if n == 0: return e.copy()
     if abs(phi) < 1e-8:  # phi**2 is below double precision: one lag suffices
-        x = e.copy(); x[0] += phi * x0; x[1:] += phi * e[:-1]
+        x = e.copy()
+        x[0] += phi * x0
+        x[1:] += phi * e[:-1]
         return x
     L = 512 if abs(phi) >= 0.965 else max(2, int(18 / -math.log(abs(phi))))
     nb = -(-n // L)
-    E = np.zeros((nb * L, *e.shape[1:])); E[:n] = e
+    E = np.zeros((nb * L, *e.shape[1:]))
+    E[:n] = e
     E = E.reshape(nb, L, *e.shape[1:])
     j = np.arange(L, dtype=float).reshape(1, L, *[1] * (e.ndim - 1))
     inner = np.cumsum(E * phi ** -j, axis=1) * phi ** j  # each block started from zero
@@ -52,11 +55,14 @@ def _first_sessions(calendar: str, start, sessions: int) -> pd.DataFrame:
         span *= 2
 
 def session_layout(calendar: str, freq: str, start, sessions: int) -> SimpleNamespace:
-    "Bar timestamps of the sample and, per bar, its session number, whether it opens the session, and its position u in (0, 1)."
+    """Bar timestamps of the sample and, per bar, its session number, whether it opens the session,
+    and its position u in (0, 1)."""
     sch = _first_sessions(calendar, start, sessions)
     if is_daily(freq):
         ts = pd.DatetimeIndex(sch.index).tz_localize('UTC').astype(TS_DTYPE).rename('timestamp')
-        return SimpleNamespace(ts=ts, session=np.arange(len(ts)), first=np.ones(len(ts), bool), u=None, bars_per_session=1)
+        return SimpleNamespace(
+            ts=ts, session=np.arange(len(ts)), first=np.ones(len(ts), bool), u=None, bars_per_session=1
+        )
     opens = sch['open'].to_numpy('M8[us]')
     ts = session_grid(calendar, freq, sch['open'].iloc[0], sch['close'].iloc[-1] - pd.Timedelta(1, 'us'))
     sid = np.searchsorted(opens, ts.to_numpy('M8[us]'), side='right') - 1
@@ -78,14 +84,16 @@ def intraday_volume_shape(u) -> np.ndarray:
 
 # %% ../nbs/01a_synthetic.ipynb #04dc18c6
 def markov_regimes(n: int, mean_bars, rng: np.random.Generator) -> np.ndarray:
-    "States (0 calm, 1 volatile) of a 2-state Markov chain over n bars with mean spell lengths `mean_bars`, started stationary."
+    "States (0 calm, 1 volatile) of a Markov chain over n bars with mean spell lengths `mean_bars`, started stationary."
     q = 1 / np.asarray(mean_bars, dtype=float)             # per-bar probability of leaving each state
     state = int(rng.random() < q[0] / (q[0] + q[1]))
     states, runs, total = [], [], 0
     while total < n:
         s = (state + np.arange(1024)) % 2                  # alternating states of the next 1024 spells
         d = np.maximum(1, np.ceil(np.log(1 - rng.random(1024)) / np.log1p(-np.minimum(q[s], 1 - 1e-12))))
-        states.append(s); runs.append(d.astype(np.int64)); total += d.sum()
+        states.append(s)
+        runs.append(d.astype(np.int64))
+        total += d.sum()
         state = (state + 1024) % 2
     return np.repeat(np.concatenate(states), np.concatenate(runs))[:n].astype(np.int8)
 
@@ -132,9 +140,12 @@ def _simulate(lay, seed, beta, rho, price, daily_vol, volume, correlation, gap_v
     chol = np.linalg.cholesky(np.full((k, k), correlation) + (1 - correlation) * np.eye(k))
     z0 = rng['init'].standard_normal((2, k))
     regime_bars = np.asarray(regime_sessions, float) * lay.bars_per_session
-    sigma, activity, regime = _volatility(lay, rng, z0[0], daily_vol, chol, regime_bars, regime_vol, vol_halflife, vol_of_vol)
+    sigma, activity, regime = _volatility(
+        lay, rng, z0[0], daily_vol, chol, regime_bars, regime_vol, vol_halflife, vol_of_vol
+    )
     s, nret = _normalised_returns(rng['shock'].standard_normal((n, k)) @ chol.T, beta, rho, z0[1])
-    gap_on = lay.first.copy(); gap_on[0] = False
+    gap_on = lay.first.copy()
+    gap_on[0] = False
     gap_var = (gap_vol * daily_vol) ** 2 * gap_on[:, None]
     gap = (rng['gap'].standard_normal((n, k)) @ chol.T) * np.sqrt(gap_var)
     r_bar = sigma * nret
@@ -152,7 +163,8 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 def _norm_cdf(z) -> np.ndarray: return 0.5 * (1 + _erf(np.asarray(z) / math.sqrt(2)).astype(float))
 
 def _truth(sim, beta: float, rho: float, h: int):
-    "P(forward h-bar log return > 0 | past, vol path) and the forward log return, per bar (n, k); NaN in the last h bars."
+    """P(forward h-bar log return > 0 | past, vol path) and the forward log return, per bar (n, k);
+    NaN in the last h bars."""
     p, fwd = np.full(sim.sigma.shape, np.nan), np.full(sim.sigma.shape, np.nan)
     m = len(sim.ts) - h
     if m <= 0: return p, fwd
@@ -168,7 +180,8 @@ def _truth(sim, beta: float, rho: float, h: int):
 
 # %% ../nbs/01a_synthetic.ipynb #8e38beed
 def planted_accuracy(strength: float = 0.1, horizon: int = 5, persistence: float | None = None) -> float:
-    "Bayes-optimal accuracy for the sign of the forward `horizon`-bar return in planted mode (constant volatility, no gaps)."
+    """Bayes-optimal accuracy for the sign of the forward `horizon`-bar return in planted mode
+    (constant volatility, no gaps)."""
     rho = 1 - 1 / horizon if persistence is None else persistence
     B, V = 0.0, 0.0
     for _ in range(horizon):
@@ -188,7 +201,8 @@ def _per_symbol(name: str, value, default, k: int) -> np.ndarray:
     elif v.size != k:
         _need(tuple(np.ravel(value)) == tuple(default), f'{name} has {v.size} values for {k} symbols')
         v = np.resize(v, k)
-    _need(bool(np.all(v > 0)) if name != 'base_volume' else bool(np.all(v >= 0)), f'{name} must be positive, got {value!r}')
+    _need(bool(np.all(v > 0)) if name != 'base_volume' else bool(np.all(v >= 0)),
+          f'{name} must be positive, got {value!r}')
     return v
 
 def _is_int(x) -> bool: return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
@@ -200,7 +214,7 @@ def synthetic_bars(symbols=('ESX', 'NQX'), start='2024-01-02', sessions: int = 2
                    correlation: float = 0.8, gap_vol: float = 0.3, regime_sessions=(10., 2.5), regime_vol=(1., 2.),
                    vol_halflife: float = 1.0, vol_of_vol: float = 0.3, persistence: float | None = None,
                    intraday: bool = True, return_truth: bool = False):
-    "Seeded OHLCV bars (timestamp, symbol, open, high, low, close, volume); with `return_truth`, also the per-bar truth."
+    "Seeded OHLCV bars (timestamp, symbol, open, high, low, close, volume); with `return_truth`, also per-bar truth."
     symbols = [symbols] if isinstance(symbols, str) else [str(s) for s in symbols]
     k = len(symbols)
     _need(mode in MODES, f'mode must be one of {MODES}, got {mode!r}')
@@ -211,10 +225,19 @@ def synthetic_bars(symbols=('ESX', 'NQX'), start='2024-01-02', sessions: int = 2
     _need(isinstance(intraday, bool), f'intraday must be true or false, got {intraday!r}')
     rho = 1 - 1 / horizon if persistence is None else persistence
     _need(0 <= rho < 1, f'persistence must be in [0, 1), got {persistence!r}')
-    _need(k == 1 or -1 / (k - 1) < correlation < 1, f'correlation must be in (-1/(k-1), 1) for {k} symbols, got {correlation!r}')
-    _need(gap_vol >= 0 and vol_of_vol >= 0 and vol_halflife > 0, 'gap_vol and vol_of_vol must be >= 0 and vol_halflife > 0')
-    _need(len(regime_sessions) == 2 and min(regime_sessions) > 0 and len(regime_vol) == 2 and min(regime_vol) > 0,
-          f'regime_sessions and regime_vol need two positive values (calm, volatile), got {regime_sessions!r}, {regime_vol!r}')
+    _need(
+        k == 1 or -1 / (k - 1) < correlation < 1,
+        f'correlation must be in (-1/(k-1), 1) for {k} symbols, got {correlation!r}',
+    )
+    _need(
+        gap_vol >= 0 and vol_of_vol >= 0 and vol_halflife > 0,
+        'gap_vol and vol_of_vol must be >= 0 and vol_halflife > 0',
+    )
+    _need(
+        len(regime_sessions) == 2 and min(regime_sessions) > 0 and len(regime_vol) == 2 and min(regime_vol) > 0,
+        f'regime_sessions and regime_vol need two positive values (calm, volatile), '
+        f'got {regime_sessions!r}, {regime_vol!r}',
+    )
     parse_freq(freq)
     price, dvol, bvol = (_per_symbol(nm, v, d, k) for nm, v, d in
                          (('base_price', base_price, (4500., 15000.)), ('daily_vol', daily_vol, (0.010, 0.013)),
@@ -229,7 +252,9 @@ def synthetic_bars(symbols=('ESX', 'NQX'), start='2024-01-02', sessions: int = 2
     bars = _frame(sim.ts, symbols, {c: getattr(sim, c) for c in ('open', 'high', 'low', 'close', 'volume')})
     if not return_truth: return bars
     p, fwd = _truth(sim, beta, rho, horizon)
-    return bars, _frame(sim.ts, symbols, dict(regime=sim.regime, sigma=sim.sigma, signal=sim.signal, p_up=p, fwd_return=fwd))
+    return bars, _frame(
+        sim.ts, symbols, dict(regime=sim.regime, sigma=sim.sigma, signal=sim.signal, p_up=p, fwd_return=fwd)
+    )
 
 # %% ../nbs/01a_synthetic.ipynb #1891a756
 def _frame(ts: pd.DatetimeIndex, symbols: list[str], cols: dict) -> pd.DataFrame:
@@ -245,7 +270,8 @@ def bayes_accuracy(truth: pd.DataFrame) -> float:
     return float(np.mean(np.maximum(p, 1 - p)))
 
 def hit_rate(truth: pd.DataFrame, pred_up, block: int = 500) -> tuple[float, float]:
-    "Accuracy of up/down predictions `pred_up` (aligned with `truth`) for the forward return, and its batch-means standard error."
+    """Accuracy of up/down predictions `pred_up` (aligned with `truth`) for the forward return,
+    and its batch-means standard error."""
     ok = truth['fwd_return'].notna().to_numpy()
     hits = pd.Series((np.asarray(pred_up, bool) == (truth['fwd_return'].to_numpy() > 0))[ok])
     per_bar = hits.groupby(truth['timestamp'].to_numpy()[ok]).mean().to_numpy()
@@ -263,13 +289,17 @@ def write_synthetic(path, **kwargs) -> Path:
     "Write `synthetic_bars(**kwargs)` to `path` (.parquet or .csv) atomically; return the path."
     path = Path(path)
     _need(path.suffix.lower() in ('.parquet', '.csv'), f'{path}: write_synthetic writes .parquet or .csv files')
-    _need(not kwargs.get('return_truth'), 'write_synthetic writes bars only; call synthetic_bars(return_truth=True) for the truth')
+    _need(
+        not kwargs.get('return_truth'),
+        'write_synthetic writes bars only; call synthetic_bars(return_truth=True) for the truth',
+    )
     bars = synthetic_bars(**kwargs)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.{uuid.uuid4().hex}.tmp')
     try:
-        if path.suffix.lower() == '.parquet': bars.to_parquet(tmp, index=False)
+        if path.suffix.lower() == '.parquet':bars.to_parquet(tmp, index=False)
         else: bars.to_csv(tmp, index=False)
         os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -7,10 +7,9 @@ from __future__ import annotations
 import functools, math
 import numpy as np
 import pandas as pd
-import numba
 
-from .core import ConfigError, DataError
-from .labeling import _njit, segments
+from .core import ConfigError, DataError, stage
+from .kernels import njit, segments
 
 # %% auto #0
 __all__ = ['COMPONENTS', 'VOCAB_SIZE', 'encode_tokens', 'decode_tokens', 'token_vocabulary', 'token_names', 'price_action_tokens',
@@ -35,8 +34,11 @@ def encode_tokens(body, relation, swing, regime, breakout) -> np.ndarray:
 
 def decode_tokens(tokens) -> dict[str, np.ndarray]:
     "Component codes (int8) of token ids."
-    t = np.asarray(tokens, np.int32); out = {}
-    for k, r in zip(reversed(COMPONENTS), reversed(_RADIX)): out[k] = (t % r).astype(np.int8); t = t // r
+    t = np.asarray(tokens, np.int32)
+    out = {}
+    for k, r in zip(reversed(COMPONENTS), reversed(_RADIX)):
+        out[k] = (t % r).astype(np.int8)
+        t = t // r
     return {k: out[k] for k in COMPONENTS}
 
 # %% ../nbs/03a_tokens.ipynb #37240edd
@@ -55,9 +57,11 @@ def token_names(tokens) -> np.ndarray:
     return _names()[np.asarray(tokens, np.int64)]
 
 # %% ../nbs/03a_tokens.ipynb #92b624ae
-@_njit
+@njit
 def _bar_types(o, h, l, c, seg_start, doji_body):
-    n = len(c); body = np.zeros(n, np.int8); rel = np.zeros(n, np.int8)
+    n = len(c)
+    body = np.zeros(n, np.int8)
+    rel = np.zeros(n, np.int8)
     for t in range(n):
         r = h[t] - l[t]
         if r > 0 and abs(c[t] - o[t]) > doji_body * r: body[t] = 1 if c[t] > o[t] else 2
@@ -74,15 +78,22 @@ def _prices(bars):
     return [bars[k].to_numpy(np.float64) for k in ('open', 'high', 'low', 'close')], start
 
 # %% ../nbs/03a_tokens.ipynb #abf0b541
-@_njit
+@njit
 def _swings(o, h, l, c, seg_start, n_piv):
-    n = len(c); sw = np.zeros(n, np.int8); hi = np.zeros(n, np.int8); lo = np.zeros(n, np.int8)
-    last_h = np.nan; last_l = np.nan
+    n = len(c)
+    sw = np.zeros(n, np.int8)
+    hi = np.zeros(n, np.int8)
+    lo = np.zeros(n, np.int8)
+    last_h = np.nan
+    last_l = np.nan
     for t in range(n):
-        if t == seg_start[t]: last_h = np.nan; last_l = np.nan
+        if t == seg_start[t]:
+            last_h = np.nan
+            last_l = np.nan
         p = t - n_piv
         if p - n_piv < seg_start[t]: continue
-        is_h = True; is_l = True
+        is_h = True
+        is_l = True
         for j in range(p - n_piv, p):
             if h[j] >= h[p]: is_h = False
             if l[j] <= l[p]: is_l = False
@@ -99,17 +110,31 @@ def _swings(o, h, l, c, seg_start, n_piv):
     return sw, hi, lo
 
 # %% ../nbs/03a_tokens.ipynb #2bfa5ee4
-@_njit
+@njit
 def _regime(h, l, c, seg_start, sw_hi, sw_lo, ema_span, slope_bars, overlap_bars, max_overlap):
-    n = len(c); reg = np.zeros(n, np.int8); ema = np.empty(n); frac = np.zeros(n); ov_mean = np.full(n, np.nan)
-    a = 2.0 / (ema_span + 1); warm = max(ema_span, slope_bars, overlap_bars)
-    e = 0.0; ov = 0.0; last_h = 0; last_l = 0
+    n = len(c)
+    reg = np.zeros(n, np.int8)
+    ema = np.empty(n)
+    frac = np.zeros(n)
+    ov_mean = np.full(n, np.nan)
+    a = 2.0 / (ema_span + 1)
+    warm = max(ema_span, slope_bars, overlap_bars)
+    e = 0.0
+    ov = 0.0
+    last_h = 0
+    last_l = 0
     for t in range(n):
         s = seg_start[t]
-        if t == s: e = c[t]; ov = 0.0; last_h = 0; last_l = 0
+        if t == s:
+            e = c[t]
+            ov = 0.0
+            last_h = 0
+            last_l = 0
         else:
             e += a * (c[t] - e)
-            top = min(h[t], h[t - 1]); bot = max(l[t], l[t - 1]); r = h[t] - l[t]
+            top = min(h[t], h[t - 1])
+            bot = max(l[t], l[t - 1])
+            r = h[t] - l[t]
             frac[t] = max(top - bot, 0.0) / r if r > 0 else (1.0 if top >= bot else 0.0)
             ov += frac[t]
             if t - overlap_bars > s: ov -= frac[t - overlap_bars]
@@ -124,22 +149,41 @@ def _regime(h, l, c, seg_start, sw_hi, sw_lo, ema_span, slope_bars, overlap_bars
     return reg, ema, ov_mean
 
 # %% ../nbs/03a_tokens.ipynb #8a02f354
-@_njit
+@njit
 def _breakouts(h, l, c, seg_start, n_bars, fail_bars):
-    n = len(c); ev = np.zeros(n, np.int8); d = 0; level = 0.0; age = 0
+    n = len(c)
+    ev = np.zeros(n, np.int8)
+    d = 0
+    level = 0.0
+    age = 0
     for t in range(n):
         s = seg_start[t]
         if t == s: d = 0
         e = 0
         if t - n_bars >= s:
-            hi = h[t - 1]; lo = l[t - 1]
-            for j in range(t - n_bars, t - 1): hi = max(hi, h[j]); lo = min(lo, l[j])
-            if c[t] > hi: e = 1; d = 1; level = hi; age = 0
-            elif c[t] < lo: e = 2; d = -1; level = lo; age = 0
+            hi = h[t - 1]
+            lo = l[t - 1]
+            for j in range(t - n_bars, t - 1):
+                hi = max(hi, h[j])
+                lo = min(lo, l[j])
+            if c[t] > hi:
+                e = 1
+                d = 1
+                level = hi
+                age = 0
+            elif c[t] < lo:
+                e = 2
+                d = -1
+                level = lo
+                age = 0
         if e == 0 and d != 0:
             age += 1
-            if d == 1 and c[t] < level: e = 3; d = 0
-            elif d == -1 and c[t] > level: e = 4; d = 0
+            if d == 1 and c[t] < level:
+                e = 3
+                d = 0
+            elif d == -1 and c[t] > level:
+                e = 4
+                d = 0
             elif age >= fail_bars: d = 0
         ev[t] = e
     return ev
@@ -164,19 +208,23 @@ def price_action_tokens(bars: pd.DataFrame, *, doji_body: float = 0.25, swing_n:
     brk = _breakouts(h, l, c, start, int(breakout_bars), int(fail_bars))
     out = {'symbol': bars['symbol'].array}
     if 'timestamp' in bars: out['timestamp'] = bars['timestamp'].array
-    out.update(token=encode_tokens(body, rel, sw, reg, brk), body=body, relation=rel, swing=sw, regime=reg, breakout=brk)
+    out.update(
+        token=encode_tokens(body, rel, sw, reg, brk), body=body, relation=rel, swing=sw, regime=reg, breakout=brk
+    )
     return pd.DataFrame(out, index=bars.index)
 
 # %% ../nbs/03a_tokens.ipynb #196457ec
 def token_sequences(tokens: pd.DataFrame) -> dict[str, np.ndarray]:
     "Each symbol's token ids in bar order."
-    codes, names = pd.factorize(tokens['symbol']); start, end = segments(codes)
+    codes, names = pd.factorize(tokens['symbol'])
+    start, end = segments(codes)
     tok = tokens['token'].to_numpy(np.int16)
     return {names[codes[i]]: tok[i:end[i] + 1] for i in np.flatnonzero(start == np.arange(len(tok)))}
 
 # %% ../nbs/03a_tokens.ipynb #310219cf
 def _entropy_bits(counts) -> float:
-    p = np.asarray(counts, float); p = p[p > 0] / p.sum()
+    p = np.asarray(counts, float)
+    p = p[p > 0] / p.sum()
     return float(-(p * np.log2(p)).sum()) if len(p) else float('nan')
 
 def _token_summary(tok, pairs) -> dict:
@@ -189,8 +237,10 @@ def _token_summary(tok, pairs) -> dict:
 
 # %% ../nbs/03a_tokens.ipynb #6bec526c
 def token_stats(tokens: pd.DataFrame) -> pd.DataFrame:
-    "Per symbol and for all bars: bars, tokens used, coverage, entropy (bits), normalised entropy, perplexity, next-token entropy."
-    codes, names = pd.factorize(tokens['symbol']); start, end = segments(codes)
+    """Per symbol and for all bars: bars, tokens used, coverage, entropy (bits), normalised entropy, perplexity,
+    next-token entropy."""
+    codes, names = pd.factorize(tokens['symbol'])
+    start, end = segments(codes)
     tok = tokens['token'].to_numpy(np.int64)
     cont = np.flatnonzero(start[1:] != np.arange(1, len(tok)))   # pairs (i, i+1) within one symbol
     rows = {'all': _token_summary(tok, (tok[cont], tok[cont + 1]))}
@@ -206,4 +256,9 @@ def token_frequencies(tokens: pd.DataFrame, by_symbol: bool = False) -> pd.DataF
     f = tokens.groupby(keys, sort=False).size().rename('count').reset_index()
     f['share'] = f['count'] / (f.groupby('symbol')['count'].transform('sum') if by_symbol else f['count'].sum())
     f['name'] = token_names(f['token'])
-    return f.sort_values(keys[:-1] + ['count'], ascending=[True] * (len(keys) - 1) + [False], kind='stable').reset_index(drop=True)
+    return f.sort_values(
+        keys[:-1] + ['count'], ascending=[True] * (len(keys) - 1) + [False], kind='stable'
+    ).reset_index(drop=True)
+
+# %% ../nbs/03a_tokens.ipynb #c277b188
+stage('tokens', needs=('ingest',), notebook='03a_tokens')   # a report: the tokens enter the features stage

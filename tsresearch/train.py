@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, Study, code_hash, select_device, get_logger
+from .core import ConfigError, Study, select_device, get_logger, stage
 from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, softmax
 from .models.base import ModelSpec, Prediction, get_model, load_models, fit_temperature, prediction_frame
 
 # %% auto #0
-__all__ = ['evaluate_prediction', 'fit_fold_model', 'model_module', 'train_study', 'metrics_table', 'synthetic_truth',
-           'direction_vs_bayes', 'permuted_windows', 'audit_study']
+__all__ = ['AUDITED_MODEL', 'evaluate_prediction', 'fit_fold_model', 'model_module', 'model_code', 'models_stage',
+           'metrics_table', 'synthetic_truth', 'direction_vs_bayes', 'permuted_windows', 'audit_stage']
 
 # %% ../nbs/15_train.ipynb #e33ade47
 def _labelled(pred: Prediction, batches_y: np.ndarray, j: int):
@@ -104,43 +104,28 @@ def model_module(name: str):
                 and getattr(getattr(m, cls.__name__, None), '__module__', None) == k]
     return defining[0] if defining else None
 
-def _stage_inputs(study: Study, fold: int, name: str) -> dict:
-    """Hashes of what model `name` on a fold depends on: fold features, folds, labels,
-    and the code of windows, training, base and its module."""
-    import tsresearch.windows, tsresearch.train, tsresearch.models.base
+def model_code(name: str) -> tuple[str, ...]:
+    "Modules a fitted model depends on besides this one: the model base and the model's own module."
+    load_models()
     own = model_module(name)
-    mods = [tsresearch.windows, tsresearch.train, tsresearch.models.base] + ([own] if own is not None else [])
-    return {'features': study.input_hash('features', 'params', fold), 'splits': study.input_hash('splits', 'folds'),
-            'labels': study.input_hash('labels', 'labels'), 'code': code_hash(*mods)}
+    return ('tsresearch.models.base', *([own.__name__] if own is not None else []))
 
 # %% ../nbs/15_train.ipynb #28da0fc7
-def train_study(study: Study, fold: int, names=None, progress: bool = False) -> dict[str, dict]:
-    "Train (or load, if current) each configured model on fold `fold`; {model: {'predictions', 'metrics'}}."
-    from tsresearch.windows import window_study
-    from tsresearch.labeling import label_study
-    load_models(); cfg = study.config
-    dm = window_study(study, fold)
-    frame = label_study(study)[['symbol', 'timestamp']]
-    dev = select_device(cfg.runtime.device, cfg.runtime.threads).type
-    keys, out = ('models', 'labels', 'runtime'), {}
-    for name in names or cfg.models.names:
-        inputs = _stage_inputs(study, fold, name)
-        pred = study.load_current('models', f'{name}_predictions', fold, keys, inputs)
-        met = study.load_current('models', f'{name}_metrics', fold, keys, inputs) if pred is not None else None
-        if met is None:
-            get_logger().info(f'{cfg.name}: fold {fold}: training {name} on {dev}')
-            r = fit_fold_model(name, dm, frame, fold, cfg.models, cfg.labels.horizons, Path(study.root) / 'models' / f'fold_{fold}' / name / 'logs',
-                               dev, cfg.runtime.seed, progress)
-            r['model'].save(Path(study.root) / 'models' / f'fold_{fold}' / name)
-            met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()},
-                   'temperature': {str(h): t for h, t in r['temperature'].items()}, 'timing': r['timing'],
-                   'fit': {k: v for k, v in r['fit'].items() if isinstance(v, (int, float, str))}, 'device': dev}
-            pred = r['predictions']
-            if r['interpretation']: study.save('models', r['interpretation'], f'{name}_interpretation', fold, keys, inputs)
-            study.save('models', pred, f'{name}_predictions', fold, keys, inputs)
-            study.save('models', met, f'{name}_metrics', fold, keys, inputs)
-        out[name] = {'predictions': pred, 'metrics': met}
-    return out
+@stage('models', needs=('windows', 'labels'), config=('models', 'labels', 'runtime'), per_fold=True,
+       items=lambda config: config.models.names, outputs=('predictions', 'metrics'), optional=('interpretation',),
+       code=model_code, notebook='15_train')
+def models_stage(windows, labels, config, fold: int, item: str, workdir: Path) -> dict:
+    "Model `item` fitted on the fold's windows and saved in `workdir`: its predictions, metrics and interpretation."
+    dev = 'cuda' if windows.gpu else 'cpu'
+    get_logger().info(f'{config.name}: fold {fold}: training {item} on {dev}')
+    r = fit_fold_model(item, windows, labels[KEY_COLUMNS], fold, config.models, config.labels.horizons,
+                       workdir / 'logs', dev, config.runtime.seed)
+    r['model'].save(workdir)
+    fit = {k: v for k, v in r['fit'].items() if isinstance(v, (int, float, str))}
+    met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()},
+           'temperature': {str(h): t for h, t in r['temperature'].items()}, 'timing': r['timing'],
+           'fit': fit, 'device': dev}
+    return {'predictions': r['predictions'], 'metrics': met, 'interpretation': r['interpretation'] or None}
 
 def metrics_table(results: dict[str, dict], fold: int) -> pd.DataFrame:
     "One row per model, part and horizon: the headline metrics and timings."
@@ -196,29 +181,23 @@ def _weighted_prior(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     ok = y >= 0
     return np.bincount(y[ok], weights=w[ok], minlength=3)[:3]
 
-def audit_study(study: Study, fold: int, name: str = 'lightgbm') -> dict:
-    "Train `name` on `report.audit_permutations` label permutations (or load them); each twin's `weighted_scores`."
-    from tsresearch.windows import window_study
-    from tsresearch.labeling import label_study
-    load_models()
-    cfg = study.config
-    n_perm = cfg.report.audit_permutations
-    inputs, keys = _stage_inputs(study, fold, name), ('models', 'labels', 'runtime')
-    met = study.load_current('models', f'{name}_permuted_metrics', fold, keys, inputs)
-    if met is not None and met.get('permutations') == n_perm: return met
-    dm, labels = window_study(study, fold), label_study(study)
-    device = select_device(cfg.runtime.device, cfg.runtime.threads).type
-    seed, hs = cfg.runtime.seed, cfg.labels.horizons
-    frame = labels[['symbol', 'timestamp']]
-    runs = [fit_fold_model(name, permuted_windows(dm, seed + i), frame, fold, cfg.models, hs, None, device, seed + i)
-            for i in range(n_perm)]
-    tg, train = dm.windows.targets, dm.windows.anchors['train']
+# %% ../nbs/15_train.ipynb #01019a36
+AUDITED_MODEL = 'lightgbm'   # the model the permuted-label audit trains: fast, and it overfits if anything can
+
+@stage('audit', needs=('windows', 'labels'), config=('models', 'labels', 'runtime', 'report.audit_permutations'),
+       per_fold=True, store='models', items=lambda config: [AUDITED_MODEL],
+       outputs=('permuted_predictions', 'permuted_metrics'), code=model_code, notebook='15_train')
+def audit_stage(windows, labels, config, fold: int, item: str) -> dict:
+    "Model `item` trained on `report.audit_permutations` label permutations; each twin's `weighted_scores`."
+    n_perm, seed, hs = config.report.audit_permutations, config.runtime.seed, config.labels.horizons
+    device = 'cuda' if windows.gpu else 'cpu'
+    frame = labels[KEY_COLUMNS]
+    runs = [fit_fold_model(item, permuted_windows(windows, seed + i), frame, fold, config.models, hs, None, device,
+                           seed + i) for i in range(n_perm)]
+    tg, train = windows.windows.targets, windows.windows.anchors['train']
     priors = {h: _weighted_prior(tg['y'][train, j], tg['w'][train, j]) for j, h in enumerate(hs)}
     audit = {str(h): [frame_scores(r['predictions'], labels, h, priors[h]) for r in runs] for h in hs}
     r = runs[0]
     met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()}, 'timing': r['timing'],
            'audit': audit, 'permutations': n_perm}
-    pred = r['predictions'].assign(model=f'{name}_permuted')
-    study.save('models', pred, f'{name}_permuted_predictions', fold, keys, inputs)
-    study.save('models', met, f'{name}_permuted_metrics', fold, keys, inputs)
-    return met
+    return {'permuted_predictions': r['predictions'].assign(model=f'{item}_permuted'), 'permuted_metrics': met}

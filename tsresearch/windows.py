@@ -12,19 +12,20 @@ import lightning as L
 from fastcore.basics import patch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .core import ConfigError, DataError, Study, select_device
-from .features import feature_groups
-from .labeling import segments, time_decay
+from .core import ConfigError, DataError, Study, select_device, stage
+from .features import feature_groups, transform_fold
+from .kernels import segments, time_decay
 from .tokens import VOCAB_SIZE
 
 # %% auto #0
 __all__ = ['eligible_anchors', 'row_targets', 'training_decay', 'WindowSet', 'WindowBatches', 'WindowDataset', 'keep_batch',
-           'WindowDataModule', 'window_dtype', 'window_study']
+           'WindowDataModule', 'window_dtype', 'windows_stage']
 
 # %% ../nbs/05_windows.ipynb #9b524585
 def eligible_anchors(start, bad, lookback: int, filled=None) -> np.ndarray:
     "Per row t: its window t-L+1..t starts in t's symbol block (`start`), has no `bad` row, and bar t is not `filled`."
-    t = np.arange(len(start)); lo = t - lookback + 1
+    t = np.arange(len(start))
+    lo = t - lookback + 1
     cs = np.r_[0, np.cumsum(np.asarray(bad, bool))]
     ok = lo >= np.asarray(start)
     ok[ok] = cs[t[ok] + 1] - cs[lo[ok]] == 0
@@ -39,10 +40,13 @@ def row_targets(labels: pd.DataFrame, horizons, log_close) -> dict[str, np.ndarr
     "Per-row y, w, r, mask and last_y [N, H] from the labels frame and log closes (rows sorted by symbol then time)."
     first, last = segments(labels['symbol'].to_numpy())
     blocks = [(a, b + 1) for a, b in zip(np.unique(first), last[np.unique(first)])]
-    N, t = len(labels), np.arange(len(labels)); lc = np.asarray(log_close, np.float64); ts = _ns(labels['timestamp'])
+    N, t = len(labels), np.arange(len(labels))
+    lc = np.asarray(log_close, np.float64)
+    ts = _ns(labels['timestamp'])
     out = {k: [] for k in ('y', 'w', 'r', 'mask', 'last_y')}
     for h in horizons:
-        lab = labels[f'label_{h}']; m = lab.notna().to_numpy()
+        lab = labels[f'label_{h}']
+        m = lab.notna().to_numpy()
         y = np.where(m, lab.fillna(0).to_numpy(np.int64) + 1, -100)
         w = np.where(m, np.nan_to_num(labels[f'weight_{h}'].to_numpy(np.float64)), 0.0)
         ahead = t + h <= last
@@ -51,7 +55,8 @@ def row_targets(labels: pd.DataFrame, horizons, log_close) -> dict[str, np.ndarr
         for a, b in blocks:   # first bar of the symbol after t1 (timestamps restart at each symbol)
             k = a + np.searchsorted(ts[a:b], t1[a:b], 'right')
             known_at[a:b] = np.where(m[a:b] & (k < b), k, N)
-        latest = np.full(N + 1, -1); np.maximum.at(latest, known_at, t)
+        latest = np.full(N + 1, -1)
+        np.maximum.at(latest, known_at, t)
         latest = np.maximum.accumulate(latest[:N])
         out['last_y'].append(np.where(latest >= first, y[np.maximum(latest, 0)], -100))
         for k, v in zip(('y', 'w', 'r', 'mask'), (y, w, r, m)): out[k].append(v)
@@ -80,7 +85,10 @@ def _stored(matrix: pd.DataFrame, cols, dtype) -> np.ndarray:
         big = np.isfinite(a) & (np.abs(a) > np.finfo(np.float16).max)
         if big.any():
             i, j = np.argwhere(big)[0]
-            raise DataError(f'{a[i, j]:g} at row position {i} does not fit float16 (|x| <= 65504): store the windows as float32', column=cols[j])
+            raise DataError(
+                f'{a[i, j]:g} at row position {i} does not fit float16 (|x| <= 65504): store the windows as float32',
+                column=cols[j],
+            )
     return np.ascontiguousarray(a.astype(dtype, copy=False))
 
 class WindowSet:
@@ -90,11 +98,17 @@ class WindowSet:
                  dtype: str = 'float32', weight_decay: float = 1.0):
         if len(matrix) != len(labels) or not (matrix['symbol'].to_numpy() == labels['symbol'].to_numpy()).all() \
                 or not (_ns(matrix['timestamp']) == _ns(labels['timestamp'])).all():
-            raise DataError('the fold matrix and the labels frame must hold the same rows in the same order (symbol, timestamp)')
+            raise DataError(
+                'the fold matrix and the labels frame must hold the same rows in the same order (symbol, timestamp)'
+            )
         g = feature_groups(matrix)
         parts = {p: getattr(parts, p) for p in ('train', 'val', 'test')} if hasattr(parts, 'train') else dict(parts)
         self.lookback, self.x_cols, self.known_cols = int(lookback), g['numeric'], g['known']
-        self.horizons = sorted(int(c[6:]) for c in labels.columns if re.fullmatch(r'label_\d+', c)) if horizons is None else list(horizons)
+        self.horizons = (
+            sorted(int(c[6:]) for c in labels.columns if re.fullmatch(r'label_\d+', c))
+            if horizons is None
+            else list(horizons)
+        )
         self.max_horizon = max(self.horizons)
         first, _ = segments(matrix['symbol'].to_numpy())
         blk = np.r_[True, first[1:] != first[:-1]]
@@ -113,7 +127,9 @@ class WindowSet:
             self.trec['w'][tr] *= training_decay(labels, tr, self.horizons, weight_decay)
         ok = eligible_anchors(first, ~np.isfinite(self.X).all(1), self.lookback,
                               matrix['is_filled'].to_numpy(bool) if exclude_filled else None)
-        self.anchors = {p: self._anchors(np.asarray(r, np.int64), ok, p == 'train', max_train_windows) for p, r in parts.items()}
+        self.anchors = {
+            p: self._anchors(np.asarray(r, np.int64), ok, p == 'train', max_train_windows) for p, r in parts.items()
+        }
         self._views()
 
 # %% ../nbs/05_windows.ipynb #19240097
@@ -122,7 +138,9 @@ _TARGETS = ('y', 'w', 'r', 'mask', 'last_y')
 def _records(tg: dict) -> np.ndarray:
     "The targets dict as one aligned record array (the 8-byte columns first)."
     H = tg['y'].shape[1]
-    rec = np.zeros(len(tg['y']), np.dtype([(k, tg[k].dtype, (H,)) for k in ('y', 'last_y', 'w', 'r', 'mask')], align=True))
+    rec = np.zeros(
+        len(tg['y']), np.dtype([(k, tg[k].dtype, (H,)) for k in ('y', 'last_y', 'w', 'r', 'mask')], align=True)
+    )
     for k in _TARGETS: rec[k] = tg[k]
     return rec
 
@@ -141,7 +159,8 @@ def _anchors(self: WindowSet, rows, ok, train: bool, cap):
     rows = np.unique(rows)
     rows = rows[ok[rows]]
     if train: rows = rows[self.targets['mask'][rows].any(1)]
-    if train and cap and len(rows) > cap: rows = rows[np.unique(np.linspace(0, len(rows) - 1, cap).round().astype(np.int64))]
+    if train and cap and len(rows) > cap:
+        rows = rows[np.unique(np.linspace(0, len(rows) - 1, cap).round().astype(np.int64))]
     return rows
 
 @patch
@@ -152,10 +171,13 @@ def _views(self: WindowSet):
     self._kw = sliding_window_view(self.known, (L + H, self.known.shape[1]))[:, 0] if fits and self.n_known else None
     self._tw = sliding_window_view(self.token, L) if fits and self.token is not None else None
 
+
 @patch
 def __getstate__(self: WindowSet): return {k: v for k, v in self.__dict__.items() if k not in ('_xw', '_kw', '_tw')}
 @patch
-def __setstate__(self: WindowSet, d): self.__dict__.update(d); self._views()
+def __setstate__(self: WindowSet, d):
+    self.__dict__.update(d)
+    self._views()
 
 # %% ../nbs/05_windows.ipynb #009009e6
 @patch(as_prop=True)
@@ -169,31 +191,52 @@ def columns(self: WindowSet) -> dict[str, list[str]]:
     return {'x': self.x_cols, 'known': self.known_cols, 'token': ['token'] if self.token is not None else []}
 @patch(as_prop=True)
 def spec_kw(self: WindowSet) -> dict:
-    return dict(lookback=self.lookback, n_features=self.n_features, horizons=list(self.horizons), n_known=self.n_known, n_tokens=self.n_tokens)
+    return dict(
+        lookback=self.lookback,
+        n_features=self.n_features,
+        horizons=list(self.horizons),
+        n_known=self.n_known,
+        n_tokens=self.n_tokens,
+    )
 @patch
 def __repr__(self: WindowSet):
-    return (f'WindowSet(L={self.lookback}, F={self.n_features}, K={self.n_known}, tokens={self.n_tokens}, horizons={self.horizons}, {self.dtype}, '
-            + ', '.join(f'{p}={len(r):,}' for p, r in self.anchors.items()) + ')')
+    return (
+        f'WindowSet(L={self.lookback}, F={self.n_features}, K={self.n_known}, tokens={self.n_tokens}, '
+        f'horizons={self.horizons}, {self.dtype}, '
+        + ', '.join(f'{p}={len(r):,}' for p, r in self.anchors.items())
+        + ')'
+    )
 
 # %% ../nbs/05_windows.ipynb #38aea71c
 @patch
 def batch(self: WindowSet, rows) -> dict[str, torch.Tensor]:
     "The batch dict (see the table above) of anchor rows `rows`."
-    t = np.asarray(rows, np.int64); s = t - self.lookback + 1; B, L, H = len(t), self.lookback, self.max_horizon
+    t = np.asarray(rows, np.int64)
+    s = t - self.lookback + 1
+    B, L, H = len(t), self.lookback, self.max_horizon
     if B and (s.min() < 0 or t.max() >= len(self.X)): raise IndexError('anchor rows out of range')
     x = self._xw[s] if B else np.zeros((0, L, self.n_features), self.X.dtype)
-    k = self._kw[self.koff[t] - L + 1] if self._kw is not None and B else np.zeros((B, L + H, self.n_known), self.known.dtype)
+    k = (
+        self._kw[self.koff[t] - L + 1]
+        if self._kw is not None and B
+        else np.zeros((B, L + H, self.n_known), self.known.dtype)
+    )
     b = {'x': torch.from_numpy(x), 'known': torch.from_numpy(k)}
     if self.token is not None: b['token'] = torch.from_numpy(self._tw[s] if B else np.zeros((0, L), np.int64))
-    g = self.trec.view(np.uint8).reshape(len(self.trec), -1)[t].view(self.trec.dtype)[:, 0]   # bytes: numpy copies records slowly
+    g = (
+        self.trec.view(np.uint8).reshape(len(self.trec), -1)[t].view(self.trec.dtype)[:, 0]
+    )  # bytes: numpy copies records slowly
     b |= {k: torch.from_numpy(np.ascontiguousarray(g[k])) for k in _TARGETS}
     return b | {'row': torch.from_numpy(t), 'symbol': torch.from_numpy(self.code[t])}
 
 # %% ../nbs/05_windows.ipynb #de3c15d8
 class WindowBatches(torch.utils.data.BatchSampler):
-    "A `BatchSampler` yielding each batch of `sampler`'s positions as one int64 array (the epoch's order drawn at once)."
+    """A `BatchSampler` yielding each batch of `sampler`'s positions as one int64 array
+    (the epoch's order drawn at once)."""
     def __iter__(self):
-        idx = np.fromiter(iter(self.sampler), np.int64)   # exhausted: RandomSampler draws its generator after the last index
+        idx = np.fromiter(
+            iter(self.sampler), np.int64
+        )  # exhausted: RandomSampler draws its generator after the last index
         stop = len(idx) - len(idx) % self.batch_size if self.drop_last else len(idx)
         for i in range(0, stop, self.batch_size): yield idx[i:i + self.batch_size]
 
@@ -216,33 +259,50 @@ def loader(self: WindowSet, part: str, shuffle: bool = False, batch_size: int = 
     "A DataLoader of batch dicts over `part`'s anchors: seeded shuffle, or the anchors' row order."
     ds, gen = self.dataset(part), lambda: torch.Generator().manual_seed(seed)
     order = torch.utils.data.RandomSampler(ds, generator=gen()) if shuffle else torch.utils.data.SequentialSampler(ds)
-    return torch.utils.data.DataLoader(ds, batch_sampler=WindowBatches(order, batch_size, drop_last=shuffle and len(ds) % batch_size == 1),
-                                       generator=gen(), collate_fn=keep_batch, num_workers=num_workers, pin_memory=pin_memory,
-                                       persistent_workers=num_workers > 0)
+    return torch.utils.data.DataLoader(
+        ds,
+        batch_sampler=WindowBatches(order, batch_size, drop_last=shuffle and len(ds) % batch_size == 1),
+        generator=gen(),
+        collate_fn=keep_batch,
+        num_workers=num_workers,
+        pin_memory=pin_memory,
+        persistent_workers=num_workers > 0,
+    )
 
 # %% ../nbs/05_windows.ipynb #2d3382a2
 @patch
 def tabular(self: WindowSet, part: str, lags=(0, 1, 2, 5), known: bool = True) -> dict:
     "Flattened anchors of `part`: X [N, F*len(lags) (+K)], columns, and y, w, r, mask, last_y, row, symbol."
-    lags = list(lags); t = self.anchors[part]
+    lags = list(lags)
+    t = self.anchors[part]
     if max(lags) >= self.lookback: raise ValueError(f'lags must be below the lookback {self.lookback}, got {max(lags)}')
-    X = np.concatenate([self.X[t - k] for k in lags] + ([self.known[self.koff[t]]] if known else []), axis=1).astype(np.float32, copy=False)
+    X = np.concatenate([self.X[t - k] for k in lags] + ([self.known[self.koff[t]]] if known else []), axis=1).astype(
+        np.float32, copy=False
+    )
     cols = [f'{c}_lag{k}' for k in lags for c in self.x_cols] + (self.known_cols if known else [])
     return {'X': X, 'columns': cols} | {k: v[t] for k, v in self.targets.items()} | {'row': t, 'symbol': self.code[t]}
 
 # %% ../nbs/05_windows.ipynb #d91f16ad
 class WindowDataModule(L.LightningDataModule):
     "Train (seeded shuffle), validation and test loaders of a `WindowSet`; pinned memory and workers on GPU only."
-    def __init__(self, windows: WindowSet, batch_size: int = 256, seed: int = 0, device='cpu', num_workers: int | None = None):
+    def __init__(
+        self, windows: WindowSet, batch_size: int = 256, seed: int = 0, device='cpu', num_workers: int | None = None
+    ):
         super().__init__()
         self.windows, self.batch_size, self.seed = windows, batch_size, seed
         self.gpu = torch.device(device).type == 'cuda'
-        self.num_workers = (min(4, max((os.cpu_count() or 1) - 1, 0)) if self.gpu else 0) if num_workers is None else num_workers
+        self.num_workers = (
+            (min(4, max((os.cpu_count() or 1) - 1, 0)) if self.gpu else 0) if num_workers is None else num_workers
+        )
+
     def loader(self, part: str, shuffle: bool = False):
         return self.windows.loader(part, shuffle, self.batch_size, self.seed, self.num_workers, self.gpu)
     def train_dataloader(self):
         if not len(self.windows.anchors['train']):
-            raise DataError(f'no training windows: lookback {self.windows.lookback} leaves no training row with a complete, labelled window')
+            raise DataError(
+                f'no training windows: lookback {self.windows.lookback} '
+                'leaves no training row with a complete, labelled window'
+            )
         return self.loader('train', shuffle=True)
     def val_dataloader(self): return self.loader('val')
     def test_dataloader(self): return self.loader('test')
@@ -259,14 +319,21 @@ def window_dtype(pref: str, device) -> str:
     "`models.window_dtype` on `device`: 'auto' is float16 on a GPU, float32 on a CPU."
     return pref if pref != 'auto' else 'float16' if torch.device(device).type == 'cuda' else 'float32'
 
-def window_study(study: Study, fold: int, lookback: int | None = None, batch_size: int | None = None) -> WindowDataModule:
-    "The fold's `WindowDataModule` from the study's stored stages and `models`/`runtime` settings."
-    from tsresearch.features import feature_study, fold_matrix
-    from tsresearch.labeling import label_study
-    from tsresearch.splits import split_study
-    cfg, rt = study.config.models, study.config.runtime
+
+@stage(
+    'windows',
+    needs=('features', 'fold_features', 'labels', 'splits'),
+    config=('models', 'labels', 'runtime', 'features'),
+    per_fold=True,
+    cache=False,
+    notebook='05_windows',
+)
+def windows_stage(features, fold_features, labels, splits, config, fold: int) -> WindowDataModule:
+    "The fold's `WindowDataModule` (built in memory, not stored) with the `models`, `labels` and `runtime` settings."
+    cfg, rt = config.models, config.runtime
     device = select_device(rt.device, rt.threads)
-    ws = WindowSet(fold_matrix(study, fold), label_study(study), feature_study(study)['log_close'].to_numpy(), split_study(study)[fold],
-                   lookback or cfg.lookback, study.config.labels.horizons, cfg.exclude_filled, cfg.max_train_windows,
-                   window_dtype(cfg.window_dtype, device), study.config.labels.weight_decay)
-    return WindowDataModule(ws, batch_size or cfg.batch_size, rt.seed, device)
+    matrix = transform_fold(features, fold_features, config.features)
+    ws = WindowSet(matrix, labels, features['log_close'].to_numpy(), splits[fold], cfg.lookback, config.labels.horizons,
+                   cfg.exclude_filled, cfg.max_train_windows, window_dtype(cfg.window_dtype, device),
+                   config.labels.weight_decay)
+    return WindowDataModule(ws, cfg.batch_size, rt.seed, device)

@@ -30,7 +30,9 @@ def collect_batches(batches, keys=('x', 'known', 'y', 'w', 'r', 'mask', 'row', '
 # %% ../../nbs/14_models.baselines.ipynb #f44e0934
 def _prior_and_quantiles(a: dict, spec: ModelSpec, eps: float = 1e-3, weighted: bool = False):
     "Class prior [H, 3] (counts, or sample-weighted) and empirical return quantiles [H, Q] of the training arrays."
-    H = spec.n_horizons; prior = np.zeros((H, 3)); qs = np.zeros((H, len(spec.quantiles)))
+    H = spec.n_horizons
+    prior = np.zeros((H, 3))
+    qs = np.zeros((H, len(spec.quantiles)))
     for h in range(H):
         y, w = a['y'][:, h], a['w'][:, h] * a['mask'][:, h]
         ok = (y >= 0) & (w > 0)
@@ -42,7 +44,8 @@ def _prior_and_quantiles(a: dict, spec: ModelSpec, eps: float = 1e-3, weighted: 
 # %% ../../nbs/14_models.baselines.ipynb #90913e9c
 @register('majority')
 class MajorityModel(ForecastModel):
-    "Training class prior per horizon (param `weighted`: by sample weight); quantiles are the empirical training quantiles of the forward return."
+    """Training class prior per horizon (param `weighted`: by sample weight);
+    quantiles are the empirical training quantiles of the forward return."""
     flags = dict(torch=False, known=False, tokens=False, learns=False)
     params_schema = dict(weighted=False)   # class prior weighted by the samples' weights
     prior = quantiles = None
@@ -54,21 +57,29 @@ class MajorityModel(ForecastModel):
     def _logits(self, a) -> np.ndarray:
         return np.broadcast_to(np.log(self.prior), (len(a['row']), *self.prior.shape)).copy()
     def predict(self, batches) -> Prediction:
-        a = collect_batches(batches, ('row', 'last_y')); n = len(a['row'])
+        a = collect_batches(batches, ('row', 'last_y'))
+        n = len(a['row'])
         return Prediction(self._logits(a), np.broadcast_to(self.quantiles, (n, *self.quantiles.shape)).copy(), a['row'])
     def save(self, path) -> Path:
-        path = Path(path); path.mkdir(parents=True, exist_ok=True); self._write_meta(path)
-        atomic_write(path / 'state.json', json.dumps({'prior': self.prior.tolist(), 'quantiles': self.quantiles.tolist()}))
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self._write_meta(path)
+        atomic_write(
+            path / 'state.json', json.dumps({'prior': self.prior.tolist(), 'quantiles': self.quantiles.tolist()})
+        )
         return path
     @classmethod
     def load(cls, path):
-        m = cls(*cls._read_meta(path)); s = json.loads((Path(path) / 'state.json').read_text())
-        m.prior, m.quantiles = np.array(s['prior']), np.array(s['quantiles']); return m
+        m = cls(*cls._read_meta(path))
+        s = json.loads((Path(path) / 'state.json').read_text())
+        m.prior, m.quantiles = np.array(s['prior']), np.array(s['quantiles'])
+        return m
 
 # %% ../../nbs/14_models.baselines.ipynb #36fc92cd
 @register('last_label')
 class LastLabelModel(MajorityModel):
-    "Class of the latest label resolved at the anchor (`last_y`) with probability `confidence`; the prior where there is none."
+    """Class of the latest label resolved at the anchor (`last_y`) with probability `confidence`;
+    the prior where there is none."""
     params_schema = {**MajorityModel.params_schema, 'confidence': 0.8}   # probability given to the last label's class
     def _logits(self, a) -> np.ndarray:
         c = float({**self.params_schema, **self.spec.params}['confidence'])
@@ -83,8 +94,10 @@ LGB_DEFAULTS = dict(n_estimators=300, learning_rate=0.05, num_leaves=15, min_chi
                     lags=[0, 1, 2, 5, 10, 20], early_stopping_rounds=30)
 
 def lag_features(a: dict, spec: ModelSpec, lags) -> np.ndarray:
-    "Flat features [N, n_lags x F + K x (1 + H)]: x at `lags` bars before the anchor, known covariates at the anchor and the horizons."
-    x = a['x']; L = x.shape[1]
+    """Flat features [N, n_lags x F + K x (1 + H)]: x at `lags` bars before the anchor,
+    known covariates at the anchor and the horizons."""
+    x = a['x']
+    L = x.shape[1]
     lags = sorted({min(int(l), L - 1) for l in lags})
     cols = [x[:, L - 1 - l, :] for l in lags]
     if spec.n_known and 'known' in a:
@@ -92,27 +105,41 @@ def lag_features(a: dict, spec: ModelSpec, lags) -> np.ndarray:
     return np.concatenate(cols, 1).astype(np.float32)
 
 # %% ../../nbs/14_models.baselines.ipynb #be96a121
-_P_MIN = 1e-6
+_MIN_PROBABILITY = 1e-6
 
 def _lgb_kw(p: dict, seed: int) -> dict:
-    return dict(n_estimators=int(p['n_estimators']), learning_rate=float(p['learning_rate']), num_leaves=int(p['num_leaves']),
-                min_child_samples=int(p['min_child_samples']), deterministic=True, force_col_wise=True, n_jobs=1,
-                random_state=seed, verbose=-1)
+    return dict(
+        n_estimators=int(p['n_estimators']),
+        learning_rate=float(p['learning_rate']),
+        num_leaves=int(p['num_leaves']),
+        min_child_samples=int(p['min_child_samples']),
+        deterministic=True,
+        force_col_wise=True,
+        n_jobs=1,
+        random_state=seed,
+        verbose=-1,
+    )
 
 def _fit_lgb(est, X, y, w, Xv, yv, wv, rounds):
     "Fit with early stopping on the validation rows when there are any; return the model text."
     import lightgbm as lgb
-    ev = dict(eval_X=(Xv,), eval_y=(yv,), eval_sample_weight=[wv], callbacks=[lgb.early_stopping(rounds, verbose=False)]) if len(yv) else {}
+    ev = (
+        dict(eval_X=(Xv,), eval_y=(yv,), eval_sample_weight=[wv], callbacks=[lgb.early_stopping(rounds, verbose=False)])
+        if len(yv)
+        else {}
+    )
     est.fit(X, y, sample_weight=w, **ev)
     return est.booster_.model_to_string()
 
 # %% ../../nbs/14_models.baselines.ipynb #431f9f5f
 def _fit_horizon(h, a, v, Xt, Xv, p, spec, seed) -> dict:
-    "Classifier and quantile regressors of horizon index `h`: {'classes', 'cls' (model text or None), 'prior', 'qnt', 'best_iter'}."
+    """Classifier and quantile regressors of horizon index `h`:
+    {'classes', 'cls' (model text or None), 'prior', 'qnt', 'best_iter'}."""
     import lightgbm as lgb
     ok = (a['y'][:, h] >= 0) & (a['w'][:, h] > 0) & a['mask'][:, h]
     y, w = a['y'][ok, h], a['w'][ok, h]
-    classes = sorted(np.unique(y).tolist()); prior = np.bincount(y, weights=w, minlength=3)[:3] + _P_MIN
+    classes = sorted(np.unique(y).tolist())
+    prior = np.bincount(y, weights=w, minlength=3)[:3] + _MIN_PROBABILITY
     out = {'classes': classes, 'cls': None, 'prior': (prior / prior.sum()).tolist(), 'qnt': [], 'best_iter': 0}
     if len(classes) > 1 and ok.sum() >= 2 * p['min_child_samples']:
         okv = (v['y'][:, h] >= 0) & (v['w'][:, h] > 0) & v['mask'][:, h] & np.isin(v['y'][:, h], classes)
@@ -123,8 +150,20 @@ def _fit_horizon(h, a, v, Xt, Xv, p, spec, seed) -> dict:
     okrv = v['mask'][:, h] & (v['w'][:, h] > 0) & np.isfinite(v['r'][:, h])
     for q in spec.quantiles:
         reg = lgb.LGBMRegressor(objective='quantile', alpha=q, **_lgb_kw(p, seed))
-        out['qnt'].append(_fit_lgb(reg, Xt[okr], a['r'][okr, h], a['w'][okr, h], Xv[okrv], v['r'][okrv, h], v['w'][okrv, h], p['early_stopping_rounds'])
-                          if okr.sum() >= 2 * p['min_child_samples'] else float(np.quantile(a['r'][okr, h], q)) if okr.any() else 0.0)
+        out['qnt'].append(
+            _fit_lgb(
+                reg,
+                Xt[okr],
+                a['r'][okr, h],
+                a['w'][okr, h],
+                Xv[okrv],
+                v['r'][okrv, h],
+                v['w'][okrv, h],
+                p['early_stopping_rounds'],
+            )
+            if okr.sum() >= 2 * p['min_child_samples']
+            else float(np.quantile(a['r'][okr, h], q)) if okr.any() else 0.0
+        )
     return out
 
 # %% ../../nbs/14_models.baselines.ipynb #8515e8ee
@@ -137,7 +176,8 @@ def _class_proba(booster, classes, prior, X) -> np.ndarray:
     if booster is None: return np.broadcast_to(np.asarray(prior), (len(X), 3)).copy()
     raw = booster.predict(X)
     raw = np.stack([1 - raw, raw], 1) if raw.ndim == 1 else raw
-    p = np.full((len(X), 3), _P_MIN); p[:, classes] = raw
+    p = np.full((len(X), 3), _MIN_PROBABILITY)
+    p[:, classes] = raw
     return p / p.sum(1, keepdims=True)
 
 # %% ../../nbs/14_models.baselines.ipynb #f0cc71cd
@@ -159,7 +199,8 @@ class LightGBMModel(ForecastModel):
             for k in keys: parts[k].append(a[k])
         return {k: np.concatenate(v) for k, v in parts.items()}
     def fit(self, dm, run_dir=None, device='cpu', seed=0, progress=True) -> dict:
-        a = self._tabular(dm.train_dataloader()); val = dm.val_dataloader()
+        a = self._tabular(dm.train_dataloader())
+        val = dm.val_dataloader()
         v = self._tabular(val) if val is not None else {k: x[:0] for k, x in a.items()}
         Xt, Xv = a['X'], v['X']
         self.state = [_fit_horizon(h, a, v, Xt, Xv, self.params, self.spec, seed) for h in range(self.spec.n_horizons)]
@@ -173,32 +214,47 @@ class LightGBMModel(ForecastModel):
 @patch
 def predict(self: LightGBMModel, batches) -> Prediction:
     "Log class probabilities [N, H, 3] and sorted return quantiles [N, H, Q] of the windows in `batches`."
-    a = self._tabular(batches, ('row',)); X = a['X']; n = len(X)
+    a = self._tabular(batches, ('row',))
+    X = a['X']
+    n = len(X)
     logits = np.stack([np.log(_class_proba(b, s['classes'], s['prior'], X)) for b, s in zip(self._cls, self.state)], 1)
-    q = np.stack([np.stack([np.full(n, b) if isinstance(b, float) else b.predict(X) for b in qs], -1) for qs in self._qnt], 1)
+    q = np.stack(
+        [np.stack([np.full(n, b) if isinstance(b, float) else b.predict(X) for b in qs], -1) for qs in self._qnt], 1
+    )
     return Prediction(logits, np.sort(q, -1), a['row'])
 
 @patch
 def save(self: LightGBMModel, path) -> Path:
     "Spec and config JSON, `lightgbm.json` (classes, priors, file names) and one LightGBM model text file per booster."
-    path = Path(path); path.mkdir(parents=True, exist_ok=True); self._write_meta(path); meta = []
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    self._write_meta(path)
+    meta = []
     for h, s in zip(self.spec.horizons, self.state):
         m = {**s, 'cls': None, 'qnt': []}
-        if s['cls']: atomic_write(path / f'h{h}_cls.txt', s['cls']); m['cls'] = f'h{h}_cls.txt'
+        if s['cls']:
+            atomic_write(path / f'h{h}_cls.txt', s['cls'])
+            m['cls'] = f'h{h}_cls.txt'
         for i, t in enumerate(s['qnt']):
-            if isinstance(t, str): atomic_write(path / f'h{h}_q{i}.txt', t); t = f'h{h}_q{i}.txt'
+            if isinstance(t, str):
+                atomic_write(path / f'h{h}_q{i}.txt', t)
+                t = f'h{h}_q{i}.txt'
             m['qnt'].append(t)
         meta.append(m)
-    atomic_write(path / 'lightgbm.json', json.dumps(meta)); return path
+    atomic_write(path / 'lightgbm.json', json.dumps(meta))
+    return path
 
 @patch(cls_method=True)
 def load(cls: LightGBMModel, path) -> LightGBMModel:
     "A fitted model from `save`'s directory (model text, never pickle)."
-    path = Path(path); m = cls(*cls._read_meta(path)); m.state = []
+    path = Path(path)
+    m = cls(*cls._read_meta(path))
+    m.state = []
     for s in json.loads((path / 'lightgbm.json').read_text()):
         txt = lambda f: (path / f).read_text() if isinstance(f, str) else f
         m.state.append({**s, 'cls': txt(s['cls']) if s['cls'] else None, 'qnt': [txt(t) for t in s['qnt']]})
-    m._load_boosters(); return m
+    m._load_boosters()
+    return m
 
 # %% ../../nbs/14_models.baselines.ipynb #229ec9af
 LSTM_DEFAULTS = dict(layers=1, use_known=True)   # stacked LSTM layers; feed the past known covariates beside x

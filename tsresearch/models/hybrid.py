@@ -26,12 +26,17 @@ class HybridEncoder(nn.Module):
         p, d = {**HYBRID_DEFAULTS, **spec.params}, spec.hidden
         self.out_dim, self.L, self.K = d, spec.lookback, spec.n_known
         layers, heads = int(p['layers']), int(p['heads'])
-        if heads < 1 or d % heads: raise ConfigError(f'models.params.hybrid.heads: {heads} attention heads do not divide models.hidden = {d}')
-        self.lstm = nn.LSTM(spec.n_features, d, num_layers=layers, batch_first=True, dropout=spec.dropout if layers > 1 else 0.0)
+        if heads < 1 or d % heads:
+            raise ConfigError(f'models.params.hybrid.heads: {heads} attention heads do not divide models.hidden = {d}')
+        self.lstm = nn.LSTM(
+            spec.n_features, d, num_layers=layers, batch_first=True, dropout=spec.dropout if layers > 1 else 0.0
+        )
         if self.K:
             self.names = [f'k{j}' for j in range(self.K)]
             hc = int(p['var_size'] or min(d, 8))   # each covariate scaled up to hc (TFT's hidden_continuous_size)
-            self.vsn = VariableSelectionNetwork({n: hc for n in self.names}, d, {n: False for n in self.names}, spec.dropout)
+            self.vsn = VariableSelectionNetwork(
+                {n: hc for n in self.names}, d, {n: False for n in self.names}, spec.dropout
+            )
             self.enrich = GateAddNorm(d, dropout=spec.dropout)
         self.attn = InterpretableMultiHeadAttention(heads, d, spec.dropout)
         self.post = GateAddNorm(d, dropout=spec.dropout)
@@ -39,14 +44,16 @@ class HybridEncoder(nn.Module):
         self.fuse = GateAddNorm(d, dropout=spec.dropout)
         self.last_weights = None
     def forward(self, b):
-        mem, (h, _) = self.lstm(b['x']); h = h[-1]
+        mem, (h, _) = self.lstm(b['x'])
+        h = h[-1]
         if self.K:
             k = b['known'].to(mem.dtype)
             sel, w = self.vsn({n: k[..., j:j + 1] for j, n in enumerate(self.names)})
             self.last_weights = w.detach().squeeze(-2)
             past = self.enrich(sel[:, :self.L], mem)            # known covariates gated onto the memory
             q = sel[:, self.L:]                                  # the future steps ask
-        else: past, q = mem, mem[:, -1:]
+        else:
+            past, q = mem, mem[:, -1:]
         a, _ = self.attn(q, past, past)
         t = self.ff(self.post(a, q)).mean(1)                     # attended future steps, averaged
         return self.fuse(t, h)                                   # GLU-gated TFT branch on the LSTM state

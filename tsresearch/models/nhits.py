@@ -28,7 +28,9 @@ def nhits_params(spec: ModelSpec) -> dict:
     "The N-HiTS settings of `spec`: defaults updated by `spec.params` (unknown keys are a `ConfigError`)."
     p = check_params('nhits', spec.params, NHITS_DEFAULTS)
     if not len(p['n_pool_kernel_size']) == len(p['n_freq_downsample']) == len(p['n_blocks']):
-        raise ConfigError('models.params.nhits: n_pool_kernel_size, n_freq_downsample and n_blocks need one entry per stack')
+        raise ConfigError(
+            'models.params.nhits: n_pool_kernel_size, n_freq_downsample and n_blocks need one entry per stack'
+        )
     return p
 
 # %% ../../nbs/11_models.nhits.ipynb #6d6c619e
@@ -36,20 +38,37 @@ class NHITSEncoder(nn.Module):
     "Stacks of neuralforecast `NHITSBlock`s over a window: batch -> [B, out_dim] (out_dim = spec.hidden)."
     def __init__(self, spec: ModelSpec):
         super().__init__()
-        p = nhits_params(spec); L, h, C = spec.lookback, spec.max_horizon, p['out_channels']
+        p = nhits_params(spec)
+        L, h, C = spec.lookback, spec.max_horizon, p['out_channels']
         self.h, self.C, self.n_known, self.out_dim = h, C, spec.n_known, spec.hidden
         self.mix = nn.Linear(spec.n_features, 1)                     # insample_y: a learned mix of the features
         blocks = []
         for k, ds, nb in zip(p['n_pool_kernel_size'], p['n_freq_downsample'], p['n_blocks']):
             for _ in range(nb):
-                basis = _IdentityBasis(backcast_size=L, forecast_size=h, interpolation_mode=p['interpolation_mode'], out_features=C)
-                blocks.append(NHITSBlock(input_size=L, h=h, n_theta=L + C * max(h // ds, 1), mlp_units=[[spec.hidden] * 2] * p['n_layers'],
-                                         basis=basis, futr_input_size=spec.n_known, hist_input_size=spec.n_features, stat_input_size=0,
-                                         n_pool_kernel_size=k, pooling_mode=p['pooling_mode'], dropout_prob=spec.dropout, activation=p['activation']))
+                basis = _IdentityBasis(
+                    backcast_size=L, forecast_size=h, interpolation_mode=p['interpolation_mode'], out_features=C
+                )
+                blocks.append(
+                    NHITSBlock(
+                        input_size=L,
+                        h=h,
+                        n_theta=L + C * max(h // ds, 1),
+                        mlp_units=[[spec.hidden] * 2] * p['n_layers'],
+                        basis=basis,
+                        futr_input_size=spec.n_known,
+                        hist_input_size=spec.n_features,
+                        stat_input_size=0,
+                        n_pool_kernel_size=k,
+                        pooling_mode=p['pooling_mode'],
+                        dropout_prob=spec.dropout,
+                        activation=p['activation'],
+                    )
+                )
         self.blocks = nn.ModuleList(blocks)
         self.proj = nn.Sequential(nn.Linear(h * C, spec.hidden), nn.ReLU())
     def forward(self, batch) -> torch.Tensor:
-        x = batch['x']; futr = batch['known'] if self.n_known else None
+        x = batch['x']
+        futr = batch['known'] if self.n_known else None
         residuals = self.mix(x).squeeze(-1).flip(-1)                    # [B, L], newest first as in neuralforecast
         forecast = 0
         for block in self.blocks:

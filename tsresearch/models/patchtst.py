@@ -28,8 +28,12 @@ PATCHTST_DEFAULTS = dict(
 def patchtst_params(spec: ModelSpec) -> dict:
     "The PatchTST settings of `spec`: defaults updated by `spec.params`, patch sizes fitted to the lookback."
     p = check_params('patchtst', spec.params, PATCHTST_DEFAULTS)
-    if spec.hidden % p['n_heads']: raise ConfigError(f"models.params.patchtst: hidden ({spec.hidden}) must be divisible by n_heads ({p['n_heads']})")
-    p['patch_len'] = min(p['patch_len'], spec.lookback); p['stride'] = min(p['stride'], p['patch_len'])
+    if spec.hidden % p['n_heads']:
+        raise ConfigError(
+            f"models.params.patchtst: hidden ({spec.hidden}) must be divisible by n_heads ({p['n_heads']})"
+        )
+    p['patch_len'] = min(p['patch_len'], spec.lookback)
+    p['stride'] = min(p['stride'], p['patch_len'])
     p['patch_num'] = (spec.lookback - p['patch_len']) // p['stride'] + 2     # +1: the paper's end padding by one stride
     return p
 
@@ -46,20 +50,35 @@ class PatchTSTEncoder(nn.Module):
     "RevIN + patches + neuralforecast's `TSTiEncoder`: batch -> [B, out_dim]; channel-independent or mixing."
     def __init__(self, spec: ModelSpec):
         super().__init__()
-        p = self.p = patchtst_params(spec); F_, d, P = spec.n_features, spec.hidden, p['patch_num']
+        p = self.p = patchtst_params(spec)
+        F_, d, P = spec.n_features, spec.hidden, p['patch_num']
         self.ci, self.out_dim = p['channel_independent'], d
         self.revin = RevIN(F_, affine=True) if p['revin'] else None
         n_ch, tok_len = (F_, p['patch_len']) if self.ci else (1, F_ * p['patch_len'])
-        self.backbone = TSTiEncoder(n_ch, patch_num=P, patch_len=tok_len, n_layers=p['n_layers'], hidden_size=d, n_heads=p['n_heads'],
-                                    linear_hidden_size=p['ff_mult'] * d, dropout=spec.dropout, attn_dropout=0.0, pe='zeros', learn_pe=True)
+        self.backbone = TSTiEncoder(
+            n_ch,
+            patch_num=P,
+            patch_len=tok_len,
+            n_layers=p['n_layers'],
+            hidden_size=d,
+            n_heads=p['n_heads'],
+            linear_hidden_size=p['ff_mult'] * d,
+            dropout=spec.dropout,
+            attn_dropout=0.0,
+            pe='zeros',
+            learn_pe=True,
+        )
         head_dim = p['head_dim'] if self.ci else d
-        self.flatten_head = nn.Linear(d * P, head_dim)                 # the paper's flatten head, shared by the channels
+        self.flatten_head = nn.Linear(d * P, head_dim)  # the paper's flatten head, shared by the channels
         n_stats = 2 * F_ if self.revin is not None else 0
         self.proj = nn.Sequential(nn.Linear(n_ch * head_dim + n_stats, d), nn.ReLU())
     def forward(self, batch) -> torch.Tensor:
-        x = batch['x']; B = len(x)                                      # [B, L, F]
+        x = batch['x']
+        B = len(x)  # [B, L, F]
         if self.revin is not None: x = self.revin(x, 'norm')
-        z = self.backbone(make_patches(x.transpose(1, 2), self.p['patch_len'], self.p['stride'], self.ci))   # [B, C, d, P]
+        z = self.backbone(
+            make_patches(x.transpose(1, 2), self.p['patch_len'], self.p['stride'], self.ci)
+        )  # [B, C, d, P]
         z = self.flatten_head(z.flatten(2)).flatten(1)                  # [B, C * head_dim]
         if self.revin is not None:
             z = torch.cat([z, self.revin.mean.reshape(B, -1), self.revin.stdev.log().reshape(B, -1)], 1)

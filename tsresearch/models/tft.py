@@ -41,7 +41,9 @@ def tft_metadata_dataset(spec: ModelSpec):
     n = L + Hm
     labels = [f'{i:06d}' for i in range(S)]
     df = pd.DataFrame({'time_idx': np.tile(np.arange(n), S), 'symbol': np.repeat(labels, n), '_target': 0.0})
-    df = pd.concat([df, pd.DataFrame(np.zeros((len(df), len(known) + len(feat)), np.float32), columns=known + feat)], axis=1)
+    df = pd.concat(
+        [df, pd.DataFrame(np.zeros((len(df), len(known) + len(feat)), np.float32), columns=known + feat)], axis=1
+    )
     return TimeSeriesDataSet(
         df, time_idx='time_idx', target='_target', group_ids=['symbol'], static_categoricals=['symbol'],
         time_varying_known_reals=known, time_varying_unknown_reals=feat,
@@ -53,7 +55,10 @@ def tft_metadata_dataset(spec: ModelSpec):
 # %% ../../nbs/12_models.tft.ipynb #6d67375f
 def tft_inputs(batch: dict, lookback: int, max_horizon: int, n_symbols: int) -> dict:
     "The dict `TemporalFusionTransformer.forward` reads, built from a `05_windows` batch with tensor ops only."
-    x = batch['x']; B, L, F = x.shape; Hm = max_horizon; dev, dt = x.device, x.dtype
+    x = batch['x']
+    B, L, F = x.shape
+    Hm = max_horizon
+    dev, dt = x.device, x.dtype
     assert L == lookback, f'window length {L} != spec.lookback {lookback}'
     known = batch.get('known')
     if known is None: known = x.new_zeros(B, L + Hm, 0)
@@ -62,9 +67,15 @@ def tft_inputs(batch: dict, lookback: int, max_horizon: int, n_symbols: int) -> 
     dec = torch.cat([known[:, L:L + Hm].to(dt), rel[:, L:], x.new_zeros(B, Hm, F)], -1)
     sym = (batch['symbol'].long() % n_symbols).view(B, 1, 1)
     full = lambda n: torch.full((B,), n, dtype=torch.long, device=dev)
-    return {'encoder_cont': enc, 'decoder_cont': dec, 'encoder_cat': sym.expand(B, L, 1), 'decoder_cat': sym.expand(B, Hm, 1),
-            'encoder_lengths': full(L), 'decoder_lengths': full(Hm),
-            'target_scale': torch.tensor([0.0, 1.0], device=dev, dtype=dt).expand(B, 2)}
+    return {
+        'encoder_cont': enc,
+        'decoder_cont': dec,
+        'encoder_cat': sym.expand(B, L, 1),
+        'decoder_cat': sym.expand(B, Hm, 1),
+        'encoder_lengths': full(L),
+        'decoder_lengths': full(Hm),
+        'target_scale': torch.tensor([0.0, 1.0], device=dev, dtype=dt).expand(B, 2),
+    }
 
 # %% ../../nbs/12_models.tft.ipynb #c93fbfef
 class TFTEncoder(nn.Module):
@@ -94,7 +105,9 @@ class TFTEncoder(nn.Module):
 @register('tft')
 class TFTModel(TorchForecastModel):
     "Temporal Fusion Transformer (Lim et al. 2021, pytorch-forecasting's network) under the multi-task heads."
-    flags = dict(torch=True, known=True, tokens=False, learns=True, interpretable=True)   # takes feature_names/known_names params
+    flags = dict(
+        torch=True, known=True, tokens=False, learns=True, interpretable=True
+    )  # takes feature_names/known_names params
     params_schema = TFT_DEFAULTS
     def build_encoder(self, spec: ModelSpec) -> nn.Module: return TFTEncoder(spec)
 
@@ -102,7 +115,8 @@ class TFTModel(TorchForecastModel):
 @torch.no_grad()
 def tft_interpretation(model: TFTModel, batch: dict, horizon_step: int = 0) -> dict[str, pd.Series]:
     "Static, encoder and decoder variable importances and the attention over lags, each summing to 1."
-    enc: TFTEncoder = model.module.encoder; tft = enc.tft.eval()
+    enc: TFTEncoder = model.module.encoder
+    tft = enc.tft.eval()
     out = enc.raw(batch)
     it = tft.interpret_output(out, reduction='sum', attention_prediction_horizon=horizon_step)
     norm = lambda v, idx: pd.Series((v / v.sum()).double().cpu().numpy(), index=idx)
@@ -121,7 +135,8 @@ def interpret(self: TFTModel, batches) -> dict[str, dict]:
 
 # %% ../../nbs/12_models.tft.ipynb #73fcfb4e
 def window_batch_sampler(X: np.ndarray, K: np.ndarray, lookback: int, max_horizon: int, batch_size: int, seed: int = 0):
-    "Endless random batches `{x, known, symbol}` from one symbol's arrays X [T, F], K [T, K] (zero-copy windows, one gather per batch)."
+    """Endless random batches `{x, known, symbol}` from one symbol's arrays X [T, F], K [T, K]
+    (zero-copy windows, one gather per batch)."""
     from numpy.lib.stride_tricks import sliding_window_view
     L, Hm = lookback, max_horizon
     xw = sliding_window_view(X, L, axis=0).transpose(0, 2, 1)             # [T-L+1, L, F] view
@@ -129,25 +144,47 @@ def window_batch_sampler(X: np.ndarray, K: np.ndarray, lookback: int, max_horizo
     n, rng = len(kw), np.random.default_rng(seed)
     while True:
         i = rng.integers(0, n, batch_size)
-        yield {'x': torch.from_numpy(xw[i]), 'known': torch.from_numpy(kw[i]), 'symbol': torch.zeros(batch_size, dtype=torch.long)}
+        yield {
+            'x': torch.from_numpy(xw[i]),
+            'known': torch.from_numpy(kw[i]),
+            'symbol': torch.zeros(batch_size, dtype=torch.long),
+        }
 
 # %% ../../nbs/12_models.tft.ipynb #f5ac1da5
 def loader_speed(n_rows: int = 2000, lookback: int = 32, n_features: int = 10, n_known: int = 2, max_horizon: int = 20,
                  batch_size: int = 256, n_batches: int = 20, seed: int = 0) -> dict:
-    "Samples/s of `TimeSeriesDataSet.to_dataloader` iteration vs our window gather + `tft_inputs` (2 symbols, same data)."
+    """Samples/s of `TimeSeriesDataSet.to_dataloader` iteration vs our window gather + `tft_inputs`
+    (2 symbols, same data)."""
     import time
     from pytorch_forecasting import TimeSeriesDataSet
-    rng = np.random.default_rng(seed); S = 2
-    X = rng.normal(size=(S, n_rows, n_features)).astype(np.float32); Kn = rng.normal(size=(S, n_rows, n_known)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    S = 2
+    X = rng.normal(size=(S, n_rows, n_features)).astype(np.float32)
+    Kn = rng.normal(size=(S, n_rows, n_known)).astype(np.float32)
     feat, known = [f'x{i}' for i in range(n_features)], [f'k{i}' for i in range(n_known)]
     df = pd.DataFrame(np.concatenate([Kn, X], -1).reshape(S * n_rows, -1), columns=known + feat)
-    df['symbol'] = np.repeat([f'{i:06d}' for i in range(S)], n_rows); df['time_idx'] = np.tile(np.arange(n_rows), S); df['_target'] = 0.0
-    ds = TimeSeriesDataSet(df, time_idx='time_idx', target='_target', group_ids=['symbol'], static_categoricals=['symbol'],
-                           time_varying_known_reals=known, time_varying_unknown_reals=feat, max_encoder_length=lookback,
-                           min_encoder_length=lookback, max_prediction_length=max_horizon, min_prediction_length=max_horizon,
-                           add_relative_time_idx=True, add_encoder_length=False)
+    df['symbol'] = np.repeat([f'{i:06d}' for i in range(S)], n_rows)
+    df['time_idx'] = np.tile(np.arange(n_rows), S)
+    df['_target'] = 0.0
+    ds = TimeSeriesDataSet(
+        df,
+        time_idx='time_idx',
+        target='_target',
+        group_ids=['symbol'],
+        static_categoricals=['symbol'],
+        time_varying_known_reals=known,
+        time_varying_unknown_reals=feat,
+        max_encoder_length=lookback,
+        min_encoder_length=lookback,
+        max_prediction_length=max_horizon,
+        min_prediction_length=max_horizon,
+        add_relative_time_idx=True,
+        add_encoder_length=False,
+    )
     dl = iter(ds.to_dataloader(train=True, batch_size=batch_size, num_workers=0))
-    next(dl); n_batches = min(n_batches, len(ds) // batch_size - 2); t0 = time.perf_counter()
+    next(dl)
+    n_batches = min(n_batches, len(ds) // batch_size - 2)
+    t0 = time.perf_counter()
     for _ in range(n_batches): next(dl)
     t_ref = time.perf_counter() - t0
     gens = [window_batch_sampler(X[s], Kn[s], lookback, max_horizon, batch_size, seed + s) for s in range(S)]
