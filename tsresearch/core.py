@@ -5,7 +5,7 @@
 # %% ../nbs/00_core.ipynb #fa926459
 from __future__ import annotations
 import difflib, functools, hashlib, importlib, importlib.util, inspect, json, logging, os, random, re, sys, time
-import types, typing, uuid
+import contextlib, threading, types, typing, uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -398,13 +398,25 @@ def _version() -> str:
 
 def sha256_bytes(b: bytes) -> str: return hashlib.sha256(b).hexdigest()
 
-def sha256_file(path, fs=None, chunk=1 << 20) -> str:
-    "sha256 of a (local or fsspec) file, streamed."
-    fs = fs or fsspec.filesystem('file')
+_SHA_SEEN: dict[tuple, str] = {}   # (path, inode, size, mtime) -> sha256 of local files older than `_SETTLED_NS`
+_SETTLED_NS = 2_000_000_000        # a file changed in the last 2 s is hashed again (its mtime may not have ticked)
+
+def _stream_sha(path, fs, chunk: int) -> str:
     h = hashlib.sha256()
     with fs.open(str(path), 'rb') as f:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
+
+def sha256_file(path, fs=None, chunk=1 << 20) -> str:
+    """sha256 of a (local or fsspec) file, streamed; a local file that has settled is hashed once per process (it is
+    known by inode, size and modification time)."""
+    if fs is not None and 'file' not in fs.protocol: return _stream_sha(path, fs, chunk)
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key in _SHA_SEEN: return _SHA_SEEN[key]
+    sha = _stream_sha(path, fs or fsspec.filesystem('file'), chunk)
+    if time.time_ns() - st.st_mtime_ns > _SETTLED_NS: _SHA_SEEN[key] = sha
+    return sha
 
 def _fsync_dir(folder: Path):
     "Make a rename inside `folder` durable (POSIX: a folder is synced through a read-only descriptor)."
@@ -712,7 +724,9 @@ def stage_order(stages: Mapping[str, Stage] | None = None) -> list[Stage]:
 
 # %% ../nbs/00_core.ipynb #3f38c5ab
 @functools.cache
-def _module_source(name: str) -> bytes: return inspect.getsource(importlib.import_module(name)).encode()
+def _module_source(name: str) -> bytes:
+    "The source of package module `name`, read from its file (nothing imported)."
+    return Path(importlib.util.find_spec(name).origin).read_text(encoding='utf-8').encode()
 
 @functools.cache
 def imported_modules(name: str) -> tuple[str, ...]:
@@ -744,21 +758,21 @@ class ConfigView:
         raise ConfigError(msg)
 
 # %% ../nbs/00_core.ipynb #33b4e7ec
-_SHA_SEEN: dict[tuple, str] = {}   # (path, inode, size, mtime) -> sha256 of local files older than `_SETTLED_NS`
-_SETTLED_NS = 2_000_000_000        # a file changed in the last 2 s is hashed again (its mtime may not have ticked)
-
 @patch
 def file_sha(self: Study, path: str) -> str | None:
-    "sha256 of a stored file (None if absent); a local file that has settled is hashed once per process."
-    from fsspec.implementations.local import LocalFileSystem
-    if not isinstance(self.fs, LocalFileSystem): return sha256_file(path, self.fs) if self.fs.exists(path) else None
-    try: st = os.stat(path)
-    except OSError: return None
-    key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
-    if key in _SHA_SEEN: return _SHA_SEEN[key]
-    sha = sha256_file(path)
-    if time.time_ns() - st.st_mtime_ns > _SETTLED_NS: _SHA_SEEN[key] = sha
-    return sha
+    "sha256 of a stored file, None if there is none."
+    return sha256_file(path, self.fs) if self.fs.exists(path) else None
+
+_WALK = threading.local()   # per thread: the states worked out in the current top-level `get` or `state`
+
+@contextlib.contextmanager
+def _one_walk():
+    "Within one top-level `get` or `state`, each stage's state is worked out once (a fan-out reaches it many times)."
+    outer = getattr(_WALK, 'memo', None)
+    if outer is None: _WALK.memo = {}
+    try: yield _WALK.memo
+    finally:
+        if outer is None: _WALK.memo = None
 
 @patch
 def _fold_of(self: Study, spec: Stage, fold) -> int | None:
@@ -824,6 +838,9 @@ def _state(self: Study, name: str, fold=None, compute: bool = True) -> tuple[str
     "(content hash of the stage's current result, None) or (None, why it is not current); `compute` makes it current."
     spec = self.spec(name)
     fold = self._fold_of(spec, fold)
+    key = (id(self), name, fold)
+    memo = getattr(_WALK, 'memo', None)
+    if memo is not None and key in memo: return memo[key]
     parts = {}
     for item in _items(spec, self.config):
         inputs, why = self._inputs(spec, fold, item, compute)
@@ -837,12 +854,13 @@ def _state(self: Study, name: str, fold=None, compute: bool = True) -> tuple[str
             shas, why = self._current(spec, fold, item, inputs)
         if shas is None: return None, why
         parts.update(shas)
+    if memo is not None: memo[key] = (_digest(parts), None)   # current: stays so for the rest of this walk
     return _digest(parts), None
 
 @patch
 def state(self: Study, name: str, fold: int | None = None) -> tuple[str | None, str | None]:
     "Whether stage `name` (at `fold`) is current, computing nothing: (its content hash, None) or (None, why not)."
-    return self._state(name, fold, compute=False)
+    with _one_walk(): return self._state(name, fold, compute=False)
 
 # %% ../nbs/00_core.ipynb #3d3bd851
 @patch
@@ -892,7 +910,7 @@ def get(self: Study, name: str, fold: int | None = None):
     spec = self.spec(name)
     if spec.fn is None: raise ConfigError(f'stage {name!r} is a report ({spec.notebook}): there is no result to get')
     fold = self._fold_of(spec, fold)
-    out = {item: self._get_one(spec, fold, item) for item in _items(spec, self.config)}
+    with _one_walk(): out = {item: self._get_one(spec, fold, item) for item in _items(spec, self.config)}
     return out if spec.items else out[None]
 
 @patch

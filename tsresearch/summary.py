@@ -397,7 +397,8 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     preds = [p for k in folds if (p := fold_artifacts(study, k)['predictions']) is not None]
     preds = pd.concat(preds, ignore_index=True) if preds else None
     table = study_table(study, folds, labels, splits)
-    table = table.merge(weighted_accuracy_rows(preds, labels), on=['fold', 'model', 'horizon'], how='left')
+    weighted = weighted_accuracy_rows(preds, labels)
+    if len(table) and len(weighted): table = table.merge(weighted, on=['fold', 'model', 'horizon'], how='left')
     (pbo, oos), stale = walk_forward_record(study, folds)
     left_out += stale
     rec = summary_record(study, table, pbo, oos) | {'verdict': verdict(oos, pbo), 'left_out': left_out}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_train.ipynb #10704292
 from __future__ import annotations
-import itertools, math, time
+import functools, importlib.util, itertools, math, re, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -104,11 +104,24 @@ def model_module(name: str):
                 and getattr(getattr(m, cls.__name__, None), '__module__', None) == k]
     return defining[0] if defining else None
 
+_REGISTERED = re.compile(r"""^@register\(\s*['"]([^'"]+)['"]""", re.M)
+
+@functools.cache
+def _model_homes() -> dict[str, str]:
+    "Model name -> the package module that registers it, read from the models' source (nothing imported)."
+    pkg = Path(importlib.util.find_spec('tsresearch.models').origin).parent
+    return {n: f'tsresearch.models.{p.stem}'
+            for p in sorted(pkg.glob('*.py')) for n in _REGISTERED.findall(p.read_text())}
+
 def model_code(name: str) -> tuple[str, ...]:
-    "Modules a fitted model depends on besides this one: the model base and the model's own module."
-    load_models()
-    own = model_module(name)
-    return ('tsresearch.models.base', *([own.__name__] if own is not None else []))
+    """Modules a fitted model depends on besides this one: the model base and the model's own module (found without
+    importing every model: the runner and the reports check many results and train none)."""
+    home = _model_homes().get(name)
+    if home is None:   # registered outside the package's model modules
+        load_models()
+        own = model_module(name)
+        home = own.__name__ if own is not None else None
+    return ('tsresearch.models.base', *([home] if home else []))
 
 # %% ../nbs/15_train.ipynb #28da0fc7
 @stage('models', needs=('windows', 'labels'), config=('models', 'labels', 'runtime'), per_fold=True,
