@@ -13,6 +13,7 @@ import pandas as pd
 
 from .core import Study, atomic_write
 from .backtest import current_folds, periods_per_year, stored_folds, strategy_return_matrix
+from .splits import LeakageError, check_no_leakage
 from .evaluate import (audit_table, class_index, classification_metrics, commonest_class, frame_scores,
                                  labelled_predictions, majority_rate)
 from .reports import (best_equity_figure, correlation_figure, figure_div, fold_artifacts, fold_folder,
@@ -158,7 +159,6 @@ def permuted_audit(metrics: dict, z_max: float = 3.0) -> dict:
 # %% ../nbs/41_summary.ipynb #a0e743a3
 def splits_audit(folds, labels, cfg=None) -> dict:
     "Check (b): `check_no_leakage` on the study's folds."
-    from tsresearch.splits import LeakageError, check_no_leakage
     if folds is None or labels is None: return {'status': 'not run', 'detail': 'no folds or labels'}
     try: check_no_leakage(folds, labels, cfg)
     except LeakageError as e: return {'status': 'fail', 'detail': str(e)}
