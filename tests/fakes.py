@@ -109,8 +109,8 @@ def write_synthetic_artifacts(study: Study, n_folds: int = 2, n_bars: int = 600,
         'labels': Stage('labels', lambda: lab),
         'models': Stage('models', lambda fold, item: trained[fold][item], per_fold=True,
                         items=lambda config: list(models), outputs=('predictions', 'metrics')),
-        'ensemble': Stage('ensemble', lambda models, fold: ensembles[fold], needs=('models',), per_fold=True,
-                          outputs=('predictions',)),
+        'ensemble': Stage('ensemble', lambda models, fold: {'predictions': ensembles[fold], 'metrics': {}},
+                          needs=('models',), per_fold=True, outputs=('predictions', 'metrics')),
         'backtest': Stage('backtest', lambda models, ensemble, fold: backtests[fold], needs=('models', 'ensemble'),
                           config=('backtest',), per_fold=True, outputs=('metrics', 'returns', 'trades'))})
     if permuted:

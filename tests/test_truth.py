@@ -49,11 +49,12 @@ def test_planted_edge_is_significant(studies):
 
 def test_planted_signal_is_found(studies):
     from tsresearch.core import Study
-    from tsresearch.train import synthetic_truth, direction_vs_bayes
+    from tsresearch.ingest import synthetic_truth
+    from tsresearch.train import direction_vs_bayes
     st = Study.from_yaml(ROOT / 'configs' / 'planted.yaml')
     learners = ['lightgbm', 'lstm', 'nhits', 'patchtst']
     trained = [st.get('models', k) for k in range(st.config.splits.n_folds)]
     preds = pd.concat([t[m]['predictions'] for t in trained for m in learners])
-    d = direction_vs_bayes(preds, synthetic_truth(st), 5).set_index('model')
+    d = direction_vs_bayes(preds, synthetic_truth(st.config), 5).set_index('model')
     assert (d['ratio'] >= 0.9).all(), d
     assert ((d['hit_rate'] - 0.5) / (d['bayes'] - 0.5) >= 0.5).all(), d

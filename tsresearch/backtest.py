@@ -475,10 +475,10 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
 # %% ../nbs/30_backtest.ipynb #c0ae8b6a
 @stage('backtest', needs=('models', 'ensemble', 'ingest'), config=('backtest', 'labels'), per_fold=True,
        outputs=('metrics', 'returns', 'trades'), notebook='30_backtest')
-def backtest_stage(models: dict, ensemble: pd.DataFrame, ingest: dict, config, fold: int) -> dict:
+def backtest_stage(models: dict, ensemble: dict, ingest: dict, config, fold: int) -> dict:
     "Every model x horizon of the fold (the ensemble's too) backtested on the study's bars: metrics, returns, trades."
-    preds = pd.concat([r['predictions'] for r in models.values()] + ([ensemble] if len(ensemble) else []),
-                      ignore_index=True)
+    stacked = [ensemble['predictions']] if len(ensemble['predictions']) else []
+    preds = pd.concat([r['predictions'] for r in models.values()] + stacked, ignore_index=True)
     get_logger().info(f'{config.name}: fold {fold}: backtesting {preds.model.nunique()} models')
     bars = ingest['bars']
     labels = barrier_defaults(config.labels, bars)   # unset multipliers are chosen by bar size

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .core import ConfigError, Study, get_logger, stage
-from .evaluate import (KEY_COLUMNS, PROBA_COLUMNS, class_index, classification_metrics, labelled_rows,
-                                 log_loss, prediction_rows, quantile_columns)
+from .evaluate import (KEY_COLUMNS, PROBA_COLUMNS, class_index, classification_metrics, frame_metrics,
+                                 labelled_rows, log_loss, prediction_rows, quantile_columns)
 from .models.base import get_model, load_models
 
 # %% auto #0
@@ -146,16 +146,20 @@ def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None,
 
 # %% ../nbs/20_ensemble.ipynb #80989ad0
 @stage('ensemble', needs=('models', 'labels'), config=('ensemble', 'models', 'labels', 'runtime.seed'), per_fold=True,
-       outputs=('predictions',), notebook='20_ensemble')
-def ensemble_stage(models: dict, labels: pd.DataFrame, config) -> pd.DataFrame:
-    "The fold's `stack`, `average` and `val_weighted` predictions (tidy format); none when no model learns."
+       outputs=('predictions', 'metrics'), notebook='20_ensemble')
+def ensemble_stage(models: dict, labels: pd.DataFrame, config) -> dict:
+    """The fold's `stack`, `average` and `val_weighted` predictions (tidy format; none when no model learns) and,
+    like every model's, their metrics per part and horizon (`09_evaluate.frame_metrics`), by ensemble."""
     ens = config.ensemble
     if ens.models is None and not any(get_model(n).flags.get('learns', True) for n in models):
-        return next(iter(models.values()))['predictions'].iloc[:0]   # naive models only: nothing to stack
+        empty = next(iter(models.values()))['predictions'].iloc[:0]   # naive models only: nothing to stack
+        return {'predictions': empty, 'metrics': {}}
     members = ensemble_members(models, ens.models)
     preds = pd.concat([models[m]['predictions'] for m in members], ignore_index=True)
-    return ensemble_predictions(preds, labels, members, ens.method, ens.C, config.runtime.seed,
-                                prior_shrink=ens.prior_shrink)
+    out = ensemble_predictions(preds, labels, members, ens.method, ens.C, config.runtime.seed,
+                               prior_shrink=ens.prior_shrink)
+    metrics = {m: frame_metrics(g, labels) for m, g in out.groupby('model', sort=False)}
+    return {'predictions': out, 'metrics': metrics}
 
 # %% ../nbs/20_ensemble.ipynb #b57ce296
 ENSEMBLES = ('stack', 'average', 'val_weighted')

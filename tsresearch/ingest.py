@@ -26,7 +26,7 @@ __all__ = ['PRICE_COLS', 'BAR_COLS', 'TIMESTAMP_ALIASES', 'ADJ_CLOSE_ALIASES', '
            'parse_timestamps', 'daily_timestamps', 'check_values', 'adjust_prices', 'check_order', 'validate_file',
            'DatasetSpec', 'Catalog', 'load_catalog', 'check_sha256', 'stage_archive', 'dataset_files', 'load_dataset',
            'resample_bars', 'complete_grid', 'suspect_moves', 'ingest_inputs', 'ingest_stage', 'quality_table',
-           'plot_bars']
+           'synthetic_truth', 'plot_bars']
 
 # %% ../nbs/01_ingest.ipynb #08ffa92e
 class EmptyFileError(DataError): "The file has no data rows."
@@ -630,6 +630,14 @@ def quality_table(quality: dict) -> pd.DataFrame:
     return s[['dataset', 'calendar', 'freq', 'first', 'last', 'bars', 'grid_bars', 'filled', 'filled_pct', 'gaps',
               'longest_gap', 'off_grid_dropped', 'off_session_dropped', 'duplicates_dropped', 'rows_reordered',
               'off_grid_examples', 'suspect_moves', 'suspect_examples']]
+
+# %% ../nbs/01_ingest.ipynb #640503a3
+def synthetic_truth(config: StudyConfig) -> pd.DataFrame | None:
+    "The generator's truth (regime, signal, p_up, fwd_return per bar) for a study on synthetic datasets, else None."
+    cat = load_catalog(config.resolve(config.data.catalog))
+    specs = [cat.datasets[d] for d in config.data.datasets]
+    if not all(s.synthetic for s in specs): return None
+    return pd.concat([synthetic.synthetic_bars(**s.synthetic, return_truth=True)[1] for s in specs], ignore_index=True)
 
 # %% ../nbs/01_ingest.ipynb #7e281332
 def plot_bars(bars: pd.DataFrame, max_points: int = 5000):

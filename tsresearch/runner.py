@@ -16,6 +16,9 @@ from typing import Mapping
 
 from .core import (ConfigError, Stage, Study, TsResearchError, atomic_write, load_config, load_stages,
                              project_root, get_logger, sha256_bytes, stage_order)
+from .placebo import write_placebo_study
+from .reports import plotly_asset
+from .summary import write_summary
 
 # %% auto #0
 __all__ = ['notebook_plan', 'after_folds', 'report_cells', 'study_notebook', 'strip_plotly_js', 'render_html', 'execute_stage',
@@ -320,7 +323,6 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
     os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))
     stop = threading.Event()
     with study_lock(runs, cfg.name), run_folder(stop) as kernel_dir:
-        from tsresearch.reports import plotly_asset
         run = StudyRun(study, config_path, nbs, reports, plotly_asset(reports), kernel_dir, kernel_env(root))
         return _run(run, stages, folds, resume, fail_fast, jobs, progress, stop)
 
@@ -383,7 +385,6 @@ def _finish(run: StudyRun, results):
         except Exception as e:
             get_logger().warning(f'{cfg.name}: {s.name} across folds failed ({type(e).__name__}: {e})')
     try:
-        from tsresearch.summary import write_summary
         write_summary(study, results)
         for line in study.load('reports', 'summary').get('left_out', []):
             get_logger().warning(f'{cfg.name}: summary: {line}')
@@ -398,7 +399,6 @@ def run_placebo_twin(study: Study, stages=None, folds=None, resume=False, fail_f
                      progress=True) -> list[dict]:
     "With `report.placebo`: run the twin `<name>_placebo` on the null of the study's bars (01b_placebo), for check (c)."
     try:
-        from tsresearch.placebo import write_placebo_study
         return run_study(write_placebo_study(study), stages, folds, resume, fail_fast, jobs, progress)
     except Exception as e:   # the study's own results stand; check (c) then says the twin is missing
         get_logger().warning(f'{study.config.name}: placebo twin failed ({type(e).__name__}: {e})')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_train.ipynb #10704292
 from __future__ import annotations
-import functools, importlib.util, itertools, math, re, time
+import copy, functools, importlib.util, itertools, math, re, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,10 +12,11 @@ import pandas as pd
 from .core import ConfigError, Study, select_device, get_logger, stage
 from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, softmax
 from .models.base import ModelSpec, Prediction, get_model, load_models, fit_temperature, prediction_frame
+from .synthetic import bayes_accuracy, hit_rate
 
 # %% auto #0
 __all__ = ['AUDITED_MODEL', 'evaluate_prediction', 'fit_fold_model', 'model_module', 'model_code', 'models_stage',
-           'metrics_table', 'synthetic_truth', 'direction_vs_bayes', 'permuted_windows', 'audit_stage']
+           'metrics_table', 'direction_vs_bayes', 'permuted_windows', 'audit_stage']
 
 # %% ../nbs/15_train.ipynb #e33ade47
 def _labelled(pred: Prediction, batches_y: np.ndarray, j: int):
@@ -153,20 +154,10 @@ def metrics_table(results: dict[str, dict], fold: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/15_train.ipynb #995dd390
-def synthetic_truth(study: Study) -> pd.DataFrame | None:
-    "The generator's truth (regime, signal, p_up, fwd_return per bar) for a study on synthetic datasets, else None."
-    from tsresearch.ingest import load_catalog
-    from tsresearch.synthetic import synthetic_bars
-    cat = load_catalog(study.config.resolve(study.config.data.catalog))
-    specs = [cat.datasets[d] for d in study.config.data.datasets]
-    if not all(s.synthetic for s in specs): return None
-    return pd.concat([synthetic_bars(**s.synthetic, return_truth=True)[1] for s in specs], ignore_index=True)
-
 def direction_vs_bayes(predictions: pd.DataFrame, truth: pd.DataFrame, horizon: int,
                        part: str = 'test') -> pd.DataFrame:
     """Per model: direction hit rate (p_long > p_short) at `horizon` on `part` rows, its standard error,
     the Bayes accuracy and their ratio."""
-    from tsresearch.synthetic import bayes_accuracy, hit_rate
     p = predictions[(predictions.horizon == horizon) & (predictions.part == part)]
     rows = []
     for m, g in p.groupby('model', sort=False):
@@ -180,14 +171,12 @@ def direction_vs_bayes(predictions: pd.DataFrame, truth: pd.DataFrame, horizon: 
 # %% ../nbs/15_train.ipynb #333e8073
 def permuted_windows(dm, seed: int = 0):
     "A copy of the data module whose training anchors' targets are permuted among themselves."
-    import copy
-    from tsresearch.windows import WindowDataModule
     ws = copy.copy(dm.windows)
     a = ws.anchors['train']
     perm = np.random.default_rng(seed).permutation(a)
     ws.trec = ws.trec.copy()
     ws.trec[a] = dm.windows.trec[perm]
-    return WindowDataModule(ws, dm.batch_size, dm.seed, 'cuda' if dm.gpu else 'cpu', dm.num_workers)
+    return type(dm)(ws, dm.batch_size, dm.seed, 'cuda' if dm.gpu else 'cpu', dm.num_workers)
 
 # %% ../nbs/15_train.ipynb #ec4faed9
 def _weighted_prior(y: np.ndarray, w: np.ndarray) -> np.ndarray:
