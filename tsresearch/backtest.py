@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .core import ArtifactError, BacktestConfig, ConfigError, Study, get_logger, stage
+from .core import ArtifactError, BacktestConfig, ConfigError, Study, folder_fold, get_logger, stage
 from .evaluate import PROBA_COLUMNS
 from .labeling import barrier_defaults
 
@@ -537,8 +537,8 @@ def walk_forward_stage(backtest: Mapping[int, dict], config) -> dict:
 def stored_folds(study: Study) -> list[int]:
     "Folds with models or backtests in the store."
     roots = [d for s in ('models', 'backtest') if study.fs.exists(d := study.path(s))]
-    dirs = [p for d in roots for p in study.fs.glob(f'{d}/fold_*')]
-    return sorted({int(Path(p).name[5:]) for p in dirs if Path(p).name[5:].isdigit()})
+    dirs = [p for d in roots for p in study.fs.ls(d, detail=False)]
+    return sorted({k for p in dirs if (k := folder_fold(Path(p).name)) is not None})
 
 def current_folds(study: Study, folds=None) -> tuple[list[int], dict[int, list[str]]]:
     "The folds (default: every stored one) whose backtest is current, computing nothing; why the others are not."

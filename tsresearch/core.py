@@ -26,9 +26,9 @@ __all__ = ['Bars', 'Window', 'NonNegative', 'NAME_PATTERN', 'MANIFEST_KEYS', 'ST
            'ArtifactError', 'DataError', 'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig',
            'FeaturesConfig', 'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig',
            'RuntimeConfig', 'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root',
-           'parse_config', 'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'Study', 'code_hash', 'Stage',
-           'stage', 'stage_spec', 'load_stages', 'stage_order', 'imported_modules', 'stage_code', 'ConfigView',
-           'seed_everything', 'select_device', 'get_logger', 'setup_plotly']
+           'parse_config', 'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'fold_folder', 'folder_fold',
+           'Study', 'code_hash', 'Stage', 'stage', 'stage_spec', 'load_stages', 'stage_order', 'imported_modules',
+           'stage_code', 'ConfigView', 'seed_everything', 'select_device', 'get_logger', 'setup_plotly']
 
 # %% ../nbs/00_core.ipynb #e1202258
 class TsResearchError(Exception):
@@ -453,6 +453,15 @@ def _to_bytes(obj) -> tuple[bytes, str]:
 # %% ../nbs/00_core.ipynb #4e5c2519
 MANIFEST_KEYS = ('stage', 'name', 'fold', 'kind', 'file', 'sha256', 'config_keys', 'config_hash', 'inputs')
 
+def fold_folder(fold: int) -> str:
+    "The folder of fold `fold`, in the store and among the rendered pages alike: `fold_<k>`."
+    return f'fold_{fold}'
+
+def folder_fold(name: str) -> int | None:
+    "The fold of a folder named by `fold_folder`, else None."
+    m = re.fullmatch(r'fold_(\d+)', name)
+    return int(m[1]) if m else None
+
 class Study:
     "The run directory of one study: the only way stages exchange data."
     def __init__(self, config: StudyConfig, root: str | None = None, stages: Mapping[str, 'Stage'] | None = None):
@@ -464,10 +473,11 @@ class Study:
     @classmethod
     def from_yaml(cls, path, root=None) -> 'Study': return cls(load_config(path), root)
 
-    def _dir(self, stage: str, fold: int | None) -> str:
-        return f'{self._base}/{stage}' + (f'/fold_{fold}' if fold is not None else '')
+    def path(self, store: str, fold: int | None = None, *parts: str) -> str:
+        "Where `store` (at `fold`) lives under the study root, with `parts` below: the one place that knows the layout."
+        return '/'.join([self._base, store, *([fold_folder(fold)] if fold is not None else []), *parts])
 
-    def _manifest_path(self, stage, name, fold): return f'{self._dir(stage, fold)}/{name or stage}.manifest.json'
+    def _manifest_path(self, stage, name, fold): return f'{self.path(stage, fold)}/{name or stage}.manifest.json'
 
     def manifest(self, stage: str, name: str | None = None, fold: int | None = None) -> dict | None:
         "The manifest of an artifact, None if there is none; a damaged one raises `ArtifactError` naming the file."
@@ -495,7 +505,7 @@ def save(self: Study, stage: str, obj, name: str | None = None, fold: int | None
          config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None) -> dict:
     "Write `obj` atomically with its manifest; return the manifest."
     data, kind = _to_bytes(obj)
-    d = self._dir(stage, fold)
+    d = self.path(stage, fold)
     self.fs.makedirs(d, exist_ok=True)
     fname = f'{name or stage}.{kind}'
     man = dict(stage=stage, name=name or stage, fold=fold, kind=kind, file=fname, sha256=sha256_bytes(data),
@@ -511,9 +521,9 @@ def save(self: Study, stage: str, obj, name: str | None = None, fold: int | None
 def load(self: Study, stage: str, name: str | None = None, fold: int | None = None):
     "Read an artifact, refusing one whose bytes do not match its manifest."
     man = self.manifest(stage, name, fold)
-    where = f"{self._dir(stage, fold)}/{name or stage}"
+    where = f"{self.path(stage, fold)}/{name or stage}"
     if man is None: raise ArtifactError(f'{where}: no artifact (run the {stage} stage first)')
-    p = f'{self._dir(stage, fold)}/{man["file"]}'
+    p = f'{self.path(stage, fold)}/{man["file"]}'
     if not self.fs.exists(p): raise ArtifactError(f'{p}: manifest present but data file missing')
     with self.fs.open(p, 'rb') as f: data = f.read()
     if sha256_bytes(data) != man['sha256']:
@@ -524,54 +534,9 @@ def load(self: Study, stage: str, name: str | None = None, fold: int | None = No
     return json.loads(data)
 
 # %% ../nbs/00_core.ipynb #a4047886
-@patch
-def is_current(self: Study, stage: str, name: str | None = None, fold: int | None = None,
-               config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None) -> bool:
-    try: man = self.manifest(stage, name, fold)
-    except ArtifactError: return False   # a damaged manifest: the artifact is recomputed
-    if man is None or man['config_hash'] != self.config.section_hash(*config_keys): return False
-    if man['inputs'] != dict(inputs or {}): return False
-    p = f'{self._dir(stage, fold)}/{man["file"]}'
-    return self.fs.exists(p) and sha256_file(p, self.fs) == man['sha256']
-
-@patch
-def load_current(self: Study, stage: str, name: str | None = None, fold: int | None = None,
-                 config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None):
-    "The artifact if it is current and intact, else None (reads and hashes the data once)."
-    try:man = self.manifest(stage, name, fold)
-    except ArtifactError: return None
-    if (
-        man is None
-        or man['config_hash'] != self.config.section_hash(*config_keys)
-        or man['inputs'] != dict(inputs or {})
-    ):
-        return None
-    try:
-        return self.load(stage, name, fold)
-    except ArtifactError:
-        return None
-
-@patch
-def cached(self: Study, stage: str, compute: Callable[[], Any], name: str | None = None, fold: int | None = None,
-           config_keys: tuple[str, ...] = (), inputs: Mapping[str, str] | None = None):
-    "Load the artifact if current, else `compute()` it, save it and return it."
-    obj = self.load_current(stage, name, fold, config_keys, inputs)
-    if obj is not None: return obj
-    obj = compute()
-    self.save(stage, obj, name, fold, config_keys, inputs)
-    return obj
-
 def code_hash(*modules) -> str:
-    "Hash of the source of `modules`: list it among a stage's inputs so that changed code invalidates its artifacts."
-    import inspect
+    "Hash of the source of `modules`, e.g. in the name of a file generated by their code."
     return sha256_bytes(b''.join(inspect.getsource(m).encode() for m in modules))[:16]
-
-@patch
-def input_hash(self: Study, stage: str, name: str | None = None, fold: int | None = None) -> str:
-    "Content hash of an existing artifact, to list it among a later stage's `inputs`."
-    man = self.manifest(stage, name, fold)
-    if man is None: raise ArtifactError(f'{self._dir(stage, fold)}/{name or stage}: no artifact')
-    return man['sha256']
 
 # %% ../nbs/00_core.ipynb #807c9dd4
 @patch
@@ -579,8 +544,8 @@ def verify(self: Study, stage: str, name: str | None = None, fold: int | None = 
     "The manifest of an intact artifact; `ArtifactError` naming the file if absent, damaged or changed."
     man = self.manifest(stage, name, fold)
     if man is None:
-        raise ArtifactError(f'{self._dir(stage, fold)}/{name or stage}: no artifact (run the {stage} stage first)')
-    p = f'{self._dir(stage, fold)}/{man["file"]}'
+        raise ArtifactError(f'{self.path(stage, fold)}/{name or stage}: no artifact (run the {stage} stage first)')
+    p = f'{self.path(stage, fold)}/{man["file"]}'
     if not self.fs.exists(p): raise ArtifactError(f'{p}: manifest present but data file missing')
     if sha256_file(p, self.fs) != man['sha256']:
         raise ArtifactError(f'{p}: content does not match its manifest (half-written or modified)')
@@ -589,27 +554,11 @@ def verify(self: Study, stage: str, name: str | None = None, fold: int | None = 
 @patch
 def artifacts(self: Study, stage: str, fold: int | None = None) -> list[str]:
     "Names of the artifacts stored under `stage` (at `fold`), one per manifest file, intact or not."
-    d = self._dir(stage, fold)
+    d = self.path(stage, fold)
     found = self.fs.glob(f'{d}/*.manifest.json') if self.fs.exists(d) else []
     return sorted(Path(p).name[:-len('.manifest.json')] for p in found)
 
-@patch
-def problem(self: Study, stage: str, name: str | None = None, fold: int | None = None) -> str | None:
-    "Why an artifact cannot stand for this config: absent, damaged or stale (made with other settings); None if it can."
-    try: man = self.verify(stage, name, fold)
-    except ArtifactError as e: return str(e)
-    try: same = man['config_hash'] == self.config.section_hash(*man['config_keys'])
-    except (AttributeError, TypeError): same = False
-    if same: return None
-    keys = ', '.join(man['config_keys'])
-    return f'{self._manifest_path(stage, name, fold)}: stale (made with other settings of {keys})'
-
 # %% ../nbs/00_core.ipynb #a65e14f6
-@patch
-def path(self: Study, store: str, fold: int | None = None, *parts: str) -> str:
-    "Where `store` (at `fold`) lives under the study root, with `parts` below: the one place that knows the layout."
-    return '/'.join([self._base, store, *([f'fold_{fold}'] if fold is not None else []), *parts])
-
 @patch(as_prop=True)
 def reports_dir(self: Study) -> Path:
     "The study's rendered pages: `<report.dir>/<name>` under the project root."
@@ -618,12 +567,12 @@ def reports_dir(self: Study) -> Path:
 @patch
 def page(self: Study, notebook: str, fold: int | None = None) -> Path:
     "The HTML page the runner renders for `notebook` (at `fold`)."
-    return self.reports_dir.joinpath(*([f'fold_{fold}'] if fold is not None else []), f'{notebook}.html')
+    return self.reports_dir.joinpath(*([fold_folder(fold)] if fold is not None else []), f'{notebook}.html')
 
 @patch
 def executed(self: Study, notebook: str, fold: int | None = None) -> Path:
     "Where the runner keeps `notebook` as it executed it (at `fold`), beside its done-marker."
-    return Path(self.root).joinpath(*([f'fold_{fold}'] if fold is not None else []), f'{notebook}.ipynb')
+    return Path(self.root).joinpath(*([fold_folder(fold)] if fold is not None else []), f'{notebook}.ipynb')
 
 # %% ../nbs/00_core.ipynb #bbcf8f69
 @dataclass(frozen=True)

@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import Study, atomic_write, stage
+from .core import Study, atomic_write, fold_folder, folder_fold, stage
 from .backtest import periods_per_year, stored_folds   # one annualisation for backtest metrics and tearsheets
 from .evaluate import CLASSES, confusion, labelled_predictions, prediction_correlation, reliability
 
 # %% auto #0
-__all__ = ['PLOTLY_ASSET', 'downsample', 'figure_div', 'html_page', 'plotly_js_count', 'has_cdn_plotly', 'fold_folder',
-           'folder_fold', 'plotly_asset', 'index_page', 'tearsheet_page', 'tearsheet_pages', 'rendered_notebooks',
-           'page_link', 'try_load', 'model_names', 'fold_artifacts', 'study_labels', 'strategy_returns',
-           'equity_figure', 'monthly_returns', 'monthly_figure', 'trades_figure', 'rolling_sharpe_figure',
-           'rolling_window', 'confusion_figure', 'reliability_figure', 'held_position', 'tearsheet_html',
-           'max_trace_points', 'write_fold_tearsheets', 'correlation_figure', 'best_equity_figure']
+__all__ = ['PLOTLY_ASSET', 'downsample', 'figure_div', 'html_page', 'plotly_js_count', 'has_cdn_plotly', 'plotly_asset',
+           'index_page', 'tearsheet_page', 'tearsheet_pages', 'rendered_notebooks', 'page_link', 'try_load',
+           'model_names', 'fold_artifacts', 'study_labels', 'strategy_returns', 'equity_figure', 'monthly_returns',
+           'monthly_figure', 'trades_figure', 'rolling_sharpe_figure', 'rolling_window', 'confusion_figure',
+           'reliability_figure', 'held_position', 'tearsheet_html', 'max_trace_points', 'write_fold_tearsheets',
+           'correlation_figure', 'best_equity_figure']
 
 # %% ../nbs/40_reports.ipynb #2fd67943
 def downsample(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -63,16 +63,6 @@ def plotly_js_count(page: str) -> int:
 def has_cdn_plotly(page: str) -> bool:
     "Whether a page loads plotly from the network."
     return bool(re.search(r'<script[^>]+src=["\']https?://[^"\']*plotly', page))
-
-# %% ../nbs/40_reports.ipynb #0b5e2f6d
-def fold_folder(fold: int) -> str:
-    "The folder of fold `fold` under the reports folder (as `study.page` names it): `fold_<k>`."
-    return f'fold_{fold}'
-
-def folder_fold(name: str) -> int | None:
-    "The fold of a folder named by `fold_folder`, else None."
-    m = re.fullmatch(r'fold_(\d+)', name)
-    return int(m[1]) if m else None
 
 # %% ../nbs/40_reports.ipynb #3f9a7c15
 PLOTLY_ASSET = 'assets/plotly.min.js'   # below the reports folder: the study's one copy of plotly.js
