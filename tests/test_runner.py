@@ -120,7 +120,8 @@ def test_resume_recomputes_a_damaged_artifact(smoke_copy):
     st.verify('models', 'lightgbm_predictions', 0)                                   # intact again
     assert st.manifest('models', 'lightgbm_predictions', 0)['sha256'] == before    # retrained to the same bytes
     assert not res[('20_ensemble', 0)].get('skipped')   # what follows runs again: the model's metrics carry new timings
-    assert st.load('reports', 'summary')['folds'] == [0, 1]
+    rec = st.load('reports', 'summary')      # fold 0's backtest was made from the model's old result: not stitched
+    assert rec['folds'] == [1] and 'fold 0 left out' in rec['left_out'][0] and 'inputs changed' in rec['left_out'][0]
 
 
 def test_folds_runs_only_those_folds_and_a_moved_project_resumes(smoke_copy):
