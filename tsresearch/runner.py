@@ -294,7 +294,8 @@ def run_stage(run: StudyRun, notebook: str, fold: int | None, resume: bool) -> d
     out_nb, page = run.study.executed(name, fold), run.study.page(name, fold)
     marker, base = out_nb.with_suffix('.done.json'), {'stage': name, 'fold': fold}
     if resume and marker.exists() and out_nb.exists() and page.exists():
-        if _marker_key(marker) == notebook_key(run.study, notebook, nb, fold) is not None:
+        key = notebook_key(run.study, notebook, nb, fold)
+        if key is not None and _marker_key(marker) == key:
             return base | {'ok': True, 'skipped': True, 'seconds': 0.0, 'html': str(page.relative_to(run.reports))}
     marker.unlink(missing_ok=True)
     params = {'config_path': str(run.config_path)} | ({'fold': fold} if fold is not None else {})

@@ -4,12 +4,12 @@
 
 # %% ../nbs/15_train.ipynb #10704292
 from __future__ import annotations
-import copy, functools, importlib.util, itertools, math, re, time
+import copy, itertools, math, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import ConfigError, Study, select_device, get_logger, stage
+from .core import ConfigError, Study, declared_names, select_device, get_logger, stage
 from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, softmax
 from .models.base import ModelSpec, Prediction, get_model, load_models, fit_temperature, prediction_frame
 from .synthetic import bayes_accuracy, hit_rate
@@ -105,19 +105,10 @@ def model_module(name: str):
                 and getattr(getattr(m, cls.__name__, None), '__module__', None) == k]
     return defining[0] if defining else None
 
-_REGISTERED = re.compile(r"""^@register\(\s*['"]([^'"]+)['"]""", re.M)
-
-@functools.cache
-def _model_homes() -> dict[str, str]:
-    "Model name -> the package module that registers it, read from the models' source (nothing imported)."
-    pkg = Path(importlib.util.find_spec('tsresearch.models').origin).parent
-    return {n: f'tsresearch.models.{p.stem}'
-            for p in sorted(pkg.glob('*.py')) for n in _REGISTERED.findall(p.read_text())}
-
 def model_code(name: str) -> tuple[str, ...]:
     """Modules a fitted model depends on besides this one: the model base and the model's own module (found without
     importing every model: the runner and the reports check many results and train none)."""
-    home = _model_homes().get(name)
+    home = declared_names('tsresearch.models', 'register').get(name)
     if home is None:   # registered outside the package's model modules
         load_models()
         own = model_module(name)
