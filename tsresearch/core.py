@@ -25,11 +25,11 @@ from datetime import date
 __all__ = ['Bars', 'Window', 'NonNegative', 'NAME_PATTERN', 'MANIFEST_KEYS', 'STAGES', 'TsResearchError', 'ConfigError',
            'ArtifactError', 'DataError', 'key_error', 'Section', 'DataConfig', 'BarrierSearchConfig', 'LabelsConfig',
            'FeaturesConfig', 'SplitsConfig', 'ModelsConfig', 'EnsembleConfig', 'BacktestConfig', 'ReportConfig',
-           'RuntimeConfig', 'StudyConfig', 'format_validation_error', 'check_model_registry', 'project_root',
-           'parse_config', 'load_config', 'sha256_bytes', 'sha256_file', 'atomic_write', 'fold_folder', 'folder_fold',
-           'Study', 'code_hash', 'Stage', 'stage', 'declared_names', 'stage_spec', 'load_stages', 'stage_order',
-           'imported_modules', 'stage_code', 'ConfigView', 'seed_everything', 'select_device', 'get_logger',
-           'setup_plotly']
+           'RuntimeConfig', 'ParamRange', 'TuneConfig', 'TrackingConfig', 'StudyConfig', 'format_validation_error',
+           'check_model_registry', 'project_root', 'parse_config', 'load_config', 'sha256_bytes', 'sha256_file',
+           'atomic_write', 'fold_folder', 'folder_fold', 'Study', 'code_hash', 'Stage', 'stage', 'declared_names',
+           'stage_spec', 'load_stages', 'stage_order', 'imported_modules', 'stage_code', 'ConfigView',
+           'seed_everything', 'select_device', 'get_logger', 'setup_plotly']
 
 # %% ../nbs/00_core.ipynb #e1202258
 class TsResearchError(Exception):
@@ -243,8 +243,64 @@ class RuntimeConfig(Section):
     device: Literal['auto', 'cpu', 'cuda'] = 'auto'
     threads: int | None = Field(1, ge=1, le=1024)   # torch CPU threads per process (1 is fastest on 2 cores)
     seed: int = Field(42, ge=0, le=2**32 - 1)   # numpy's legacy seed range, the narrowest of the seeded libraries
+    seeds: list[int] | None = None   # train each deep model once per seed (None: [seed]); 15_train averages them
     jobs: int = Field(1, ge=1)  # folds `tsresearch run` executes at once, one kernel each (`--jobs` overrides)
-    unhashed: ClassVar[tuple[str, ...]] = ('jobs',)   # how many run at once does not change a result
+    executor: Literal['local', 'ray'] = 'local'   # where fold chains run: threads here, or Ray tasks (50_runner)
+    address: str | None = None  # Ray cluster to join (None: start Ray on this machine)
+    num_cpus: float = Field(1, gt=0)   # CPUs a fold's Ray task reserves
+    num_gpus: float = Field(0, ge=0)   # GPUs a fold's Ray task reserves (fractions share one)
+    # how and where folds run does not change a result
+    unhashed: ClassVar[tuple[str, ...]] = ('jobs', 'executor', 'address', 'num_cpus', 'num_gpus')
+    @field_validator('seeds')
+    @classmethod
+    def _seeds(cls, v):
+        if v is None: return v
+        if not v: raise ValueError('give at least one seed, or leave it out')
+        if any(not 0 <= s <= 2**32 - 1 for s in v): raise ValueError('seeds lie in [0, 2**32 - 1]')
+        return _distinct(v)
+    @property
+    def seed_list(self) -> list[int]:
+        "The seeds each deep model trains with: `seeds`, else `[seed]`."
+        return list(self.seeds or [self.seed])
+
+class ParamRange(Section):
+    "One hyperparameter's search range: `low`..`high` (`log` scale, `integer` values), or a list of `choices`."
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    integer: bool = False
+    choices: list[float | int | str | bool] | None = None
+    @model_validator(mode='after')
+    def _range(self):
+        if self.choices is not None:
+            if self.low is not None or self.high is not None: raise key_error('choices', 'give choices or low/high')
+            if not self.choices: raise key_error('choices', 'give at least one choice')
+            return self
+        if self.low is None or self.high is None: raise key_error('low', 'give low and high (or choices)')
+        if self.low > self.high: raise key_error('high', f'must be at least low = {self.low}')
+        if self.log and self.low <= 0: raise key_error('low', 'a log scale needs low > 0')
+        return self
+
+class TuneConfig(Section):
+    models: list[str] = []                # models to tune (each must be in models.names); none: no tuning
+    # per-model ranges, merged over the defaults of 60_tuning: {lstm: {hidden: {low: 8, high: 64, integer: true}}}
+    space: dict[str, dict[str, ParamRange]] = {}
+    n_trials: int = Field(20, ge=1, le=10000)   # trials per model and outer fold
+    timeout_s: float | None = Field(None, gt=0)   # wall-clock budget per model and fold (fewer trials when hit)
+    objective: Literal['log_loss', 'sharpe'] = 'log_loss'   # inner-validation log loss, or Sharpe after costs
+    sampler: Literal['tpe', 'random'] = 'tpe'   # seeded with runtime.seed
+    inner_folds: int = Field(3, ge=2)     # purged walk-forward folds inside each outer training window
+    pruning: bool = True                  # prune within a fit (epochs) and across inner folds (Wilcoxon)
+    max_epochs: int | None = Field(None, ge=1)   # epochs per trial fit (None: models.max_epochs)
+    storage: str | None = None            # Optuna storage URL (None: a journal file under runs/<study>/)
+    unhashed: ClassVar[tuple[str, ...]] = ('storage',)   # where trials are recorded does not change them
+    _models = field_validator('models')(_distinct)
+
+class TrackingConfig(Section):
+    mlflow: bool = False                  # log each fold x model to MLflow (`pip install tsresearch[mlflow]`)
+    uri: str | None = None                # tracking URI (None: sqlite:///runs/<study>/mlflow.db)
+    experiment: str | None = None         # MLflow experiment (None: the study's name)
+    unhashed: ClassVar[tuple[str, ...]] = ('mlflow', 'uri', 'experiment')   # logging does not change a result
     runs_dir: str = 'runs'
 
 # %% ../nbs/00_core.ipynb #cd99fb95
@@ -262,6 +318,8 @@ class StudyConfig(Section):
     backtest: BacktestConfig = BacktestConfig()
     report: ReportConfig = ReportConfig()
     runtime: RuntimeConfig = RuntimeConfig()
+    tune: TuneConfig = TuneConfig()
+    tracking: TrackingConfig = TrackingConfig()
     root: str = '.'   # project root; set by load_config, relative paths resolve against it
     @model_validator(mode='after')
     def _across_sections(self):
@@ -271,6 +329,10 @@ class StudyConfig(Section):
             raise key_error('models.alpha', msg)
         if unknown := sorted(set(self.ensemble.models or []) - set(self.models.names)):
             raise key_error('ensemble.models', f'{unknown} not in models.names {self.models.names}')
+        if unknown := sorted(set(self.tune.models) - set(self.models.names)):
+            raise key_error('tune.models', f'{unknown} not in models.names {self.models.names}')
+        if unknown := sorted(set(self.tune.space) - set(self.tune.models)):
+            raise key_error('tune.space', f'ranges for {unknown}, which tune.models {self.tune.models} leaves out')
         s = self.splits   # checked here, not on SplitsConfig: 04_splits builds arbitrary ones to test its own error
         if s.scheme == 'cpcv' and s.cpcv_test_groups >= s.cpcv_groups:
             msg = f'must be below splits.cpcv_groups = {s.cpcv_groups}, got {s.cpcv_test_groups}'
