@@ -9,6 +9,7 @@ cfg = cfg['DEFAULT']
 licenses = {'apache2': 'Apache-2.0'}   # SPDX expression (license classifiers are deprecated)
 reqs = cfg.get('requirements', '').split()
 dev_reqs = cfg.get('dev_requirements', '').split()
+mlflow_reqs = cfg.get('mlflow_requirements', '').split()   # the optional tracking extra (55_tracking)
 scripts = [s.strip() for s in cfg.get('console_scripts', '').split() if s.strip()]
 
 setuptools.setup(
@@ -25,7 +26,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=reqs,
-    extras_require={'dev': dev_reqs},
+    extras_require={'dev': dev_reqs, 'mlflow': mlflow_reqs},
     python_requires='>=' + cfg['min_python'],
     entry_points={'console_scripts': scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,

@@ -302,6 +302,12 @@ class TrackingConfig(Section):
     uri: str | None = None                # tracking URI (None: sqlite:///runs/<study>/mlflow.db)
     experiment: str | None = None         # MLflow experiment (None: the study's name)
     unhashed: ClassVar[tuple[str, ...]] = ('mlflow', 'uri', 'experiment')   # logging does not change a result
+    @field_validator('mlflow')
+    @classmethod
+    def _installed(cls, v):
+        if v and importlib.util.find_spec('mlflow') is None:
+            raise ValueError('MLflow is not installed; pip install "tsresearch[mlflow]" (55_tracking)')
+        return v
 
 # %% ../nbs/00_core.ipynb #cd99fb95
 NAME_PATTERN = r'^[A-Za-z0-9][A-Za-z0-9_.-]*$'   # study names and catalog dataset keys (01_ingest): they name folders

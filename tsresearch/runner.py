@@ -19,6 +19,7 @@ from .core import (ConfigError, Stage, Study, TsResearchError, atomic_write, loa
 from .placebo import write_placebo_study
 from .reports import plotly_asset
 from .summary import write_summary
+from .tracking import log_study
 
 # %% auto #0
 __all__ = ['notebook_plan', 'after_folds', 'report_cells', 'study_notebook', 'strip_plotly_js', 'render_html', 'execute_stage',
@@ -393,6 +394,9 @@ def _finish(run: StudyRun, results):
         get_logger().warning(f'{cfg.name}: study summary failed ({type(e).__name__}: {e}); '
                              'writing the stage index instead')
         write_index(run.reports, cfg, results)
+    if cfg.tracking.mlflow:   # after the pages: the tearsheets are logged with each fold's models
+        try: log_study(study)
+        except Exception as e: get_logger().warning(f'{cfg.name}: MLflow logging failed ({type(e).__name__}: {e})')
     return results
 
 # %% ../nbs/50_runner.ipynb #67bb2963
