@@ -16,9 +16,10 @@ from .evaluate import PROBA_COLUMNS
 from .labeling import barrier_defaults
 
 # %% auto #0
-__all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_thresholds', 'trial_configs', 'kelly_fraction_size',
-           'realised_vol', 'position_size', 'overlapping_position', 'cost_rate', 'net_returns', 'vbt_portfolio',
-           'vbt_trades', 'periods_per_year', 'trade_stats', 'performance_metrics', 'execution_delay', 'delay_positions',
+__all__ = ['EULER_GAMMA', 'METRIC_COLUMNS', 'forecast_signal', 'signal_thresholds', 'trial_configs', 'tuning_trials',
+           'search_trials_run', 'trial_count', 'stitched_trials', 'trials_text', 'kelly_fraction_size', 'realised_vol',
+           'position_size', 'overlapping_position', 'cost_rate', 'net_returns', 'vbt_portfolio', 'vbt_trades',
+           'periods_per_year', 'trade_stats', 'performance_metrics', 'execution_delay', 'delay_positions',
            'sharpe_moments_cols', 'sharpe_moments', 'probabilistic_sharpe', 'expected_max_sharpe', 'deflated_sharpe',
            'null_sharpe_variance_cols', 'null_sharpe_variance', 'deflate_trials', 'pbo_cscv', 'strategy_positions',
            'activity_gate', 'position_activity', 'backtest_predictions', 'backtest_stage', 'strategy_return_matrix',
@@ -59,9 +60,50 @@ def signal_thresholds(preds: pd.DataFrame, cfg: BacktestConfig) -> dict:
     return out
 
 def trial_configs(cfg: BacktestConfig) -> int:
-    "Configurations counted in the DSR's N: `n_configs`, plus one for a threshold fitted on validation."
+    """Backtest configurations counted in the DSR's N: this run's (1, plus one for a threshold fitted on validation)
+    and `n_configs` - 1 tried outside this run."""
     fitted = cfg.signal == 'threshold' and cfg.threshold_mode == 'validation_quantile'
     return cfg.n_configs + int(fitted)
+
+# %% ../nbs/30_backtest.ipynb #aa5daa3b
+def tuning_trials(models: Mapping[str, dict]) -> dict[str, int]:
+    "{item: trials} of the tuned models of a fold (`models[item]['metrics']['tuned']['trials']`, 60_tuning)."
+    tuned = {m: ((r.get('metrics') or {}).get('tuned') or {}).get('trials') for m, r in models.items()}
+    return {m: int(n) for m, n in tuned.items() if n}
+
+def search_trials_run(barrier_search: Mapping | None) -> int:
+    "Multiplier pairs the barrier search labelled the training window with (`02_labeling`); 1 without a search."
+    return max(len((barrier_search or {}).get('trials') or []), 1)
+
+def trial_count(rows, horizons, cfg: BacktestConfig, tuned: Mapping[str, int] | None = None,
+                barrier_trials: int = 1) -> dict:
+    "The DSR's N from the trials this run made, with its breakdown (rows, horizons, tuning, configurations, search)."
+    rows, horizons = sorted(map(str, set(rows))), sorted(map(int, set(horizons)))
+    tuned = {m: int(n) for m, n in sorted((tuned or {}).items()) if m in rows and n > 1}
+    row_trials = sum(tuned.get(m, 1) for m in rows)
+    n = row_trials * len(horizons) * trial_configs(cfg) * barrier_trials
+    return dict(n_trials=n, rows=rows, horizons=horizons, tuned=tuned, row_trials=row_trials,
+                configs=trial_configs(cfg), outside_configs=cfg.n_configs - 1, barrier_trials=int(barrier_trials))
+
+def stitched_trials(fold_trials: list[dict], strategies, cfg: BacktestConfig) -> dict:
+    "`trial_count` of the walk-forward record's strategies ('model|h<horizon>'), each row at its folds' most trials."
+    tuned = {}
+    for t in fold_trials:
+        for m, n in t['tuned'].items(): tuned[m] = max(tuned.get(m, 1), n)
+    rows, horizons = [s.rsplit('|h', 1)[0] for s in strategies], [s.rsplit('|h', 1)[1] for s in strategies]
+    barrier = max([t['barrier_trials'] for t in fold_trials], default=1)
+    return trial_count(rows, horizons, cfg, tuned, barrier)
+
+def trials_text(t: dict) -> str:
+    "Where N came from, in one line."
+    rows = f"{len(t['rows'])} rows backtested (models, seed variants and averages, ensembles)"
+    if t['tuned']:
+        tuned = ', '.join(f'{m} {n}' for m, n in t['tuned'].items())
+        rows += f", counted once per tuning trial ({tuned}): {t['row_trials']}"
+    outside = f" ({t['outside_configs']} outside this run: backtest.n_configs)" if t['outside_configs'] else ''
+    search = f" x {t['barrier_trials']} barrier-search trials" if t['barrier_trials'] > 1 else ''
+    return (f"N = {t['n_trials']} = {rows} x {len(t['horizons'])} horizons x {t['configs']} backtest "
+            f"configurations{outside}{search}")
 
 # %% ../nbs/30_backtest.ipynb #f8ae7cca
 def kelly_fraction_size(p_long, p_short, direction, payoff: float = 1.0) -> np.ndarray:
@@ -348,11 +390,10 @@ def strategy_positions(
     return grid, pos
 
 # %% ../nbs/30_backtest.ipynb #ecfe0b6d
-def _deflate(metrics: pd.DataFrame, moments: dict, nullv: dict, n_configs: int) -> pd.DataFrame:
+def _deflate(metrics: pd.DataFrame, moments: dict, nullv: dict, n_trials: int) -> pd.DataFrame:
     """Add psr, dsr, dsr_xs (`deflate_trials`, per symbol and cost level; buy-and-hold is no trial)
-    and n_trials = models x horizons x n_configs."""
+    and n_trials (`trial_count`)."""
     trial = metrics.model != 'buy_and_hold'
-    n_trials = metrics[trial].model.nunique() * metrics[trial].horizon.nunique() * n_configs
     out = {c: np.full(len(metrics), np.nan) for c in ('psr', 'dsr', 'dsr_xs')}
     for _, g in metrics.groupby(['symbol', 'cost_mult']):
         d = deflate_trials([moments[i] for i in g.index], [nullv[i] for i in g.index], trial[g.index], n_trials)
@@ -405,9 +446,9 @@ METRIC_COLUMNS = [
 ]
 
 def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestConfig, payoff: float = 1.0,
-                         vol_span: int = 100) -> dict[str, pd.DataFrame]:
+                         vol_span: int = 100, trials: dict | None = None) -> dict[str, pd.DataFrame]:
     """Backtest every model x horizon of `preds` (test rows) on `bars`:
-    {'metrics', 'returns' (costs x1), 'trades' (costs x1)}."""
+    {'metrics', 'returns' (costs x1), 'trades' (costs x1)}; DSRs with `trials`' N (default: its rows, untuned)."""
     grid, at_close = strategy_positions(preds, bars, cfg, payoff, vol_span)
     ts, syms, ret, has, ppy = grid['ts'], grid['symbols'], grid['ret'], grid['has'], grid['ppy']
     delay = execution_delay(cfg, ts)
@@ -467,22 +508,28 @@ def backtest_predictions(preds: pd.DataFrame, bars: pd.DataFrame, cfg: BacktestC
                         )
                     )
         if mult == 1.0: out = dict(returns=pd.concat(rets, ignore_index=True), trades=tr)
-    metrics = _deflate(pd.DataFrame(rows), moments, nullv, trial_configs(cfg))
+    trials = trials or trial_count([m for m, _ in at_close if m != 'buy_and_hold'], [h for _, h in at_close], cfg)
+    metrics = _deflate(pd.DataFrame(rows), moments, nullv, trials['n_trials'])
     metrics = activity_gate(metrics, cfg.min_active_bars, cfg.min_trades)
     metrics = metrics[metrics.cost_mult.isin(cfg.cost_multipliers)].reset_index(drop=True)
     return dict(metrics=metrics[METRIC_COLUMNS], **out)
 
 # %% ../nbs/30_backtest.ipynb #c0ae8b6a
-@stage('backtest', needs=('models', 'ensemble', 'ingest'), config=('backtest', 'labels'), per_fold=True,
-       outputs=('metrics', 'returns', 'trades'), notebook='30_backtest')
-def backtest_stage(models: dict, ensemble: dict, ingest: dict, config, fold: int) -> dict:
-    "Every model x horizon of the fold (the ensemble's too) backtested on the study's bars: metrics, returns, trades."
+@stage('backtest', needs=('models', 'ensemble', 'ingest', 'barrier_search'), config=('backtest', 'labels'),
+       per_fold=True, outputs=('metrics', 'returns', 'trades', 'trials'), notebook='30_backtest')
+def backtest_stage(models: dict, ensemble: dict, ingest: dict, barrier_search: dict, config, fold: int) -> dict:
+    """Every model x horizon of the fold (the ensemble's too) backtested on the study's bars: metrics, returns, trades,
+    and the trials the DSR's N counts (`trial_count`)."""
     stacked = [ensemble['predictions']] if len(ensemble['predictions']) else []
     preds = pd.concat([r['predictions'] for r in models.values()] + stacked, ignore_index=True)
     get_logger().info(f'{config.name}: fold {fold}: backtesting {preds.model.nunique()} models')
     bars = ingest['bars']
     labels = barrier_defaults(config.labels, bars)   # unset multipliers are chosen by bar size
-    return backtest_predictions(preds, bars, config.backtest, labels.pt_mult / labels.sl_mult)
+    tested = preds[preds.part == 'test']
+    trials = trial_count(tested.model, tested.horizon, config.backtest, tuning_trials(models),
+                         search_trials_run(barrier_search))
+    return backtest_predictions(preds, bars, config.backtest, labels.pt_mult / labels.sl_mult, trials=trials) | {
+        'trials': trials}
 
 # %% ../nbs/30_backtest.ipynb #ed3ef7c1
 def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.DataFrame:
@@ -493,15 +540,15 @@ def strategy_return_matrix(returns: pd.DataFrame, values: str = 'net') -> pd.Dat
     return r.assign(strategy=r.model + '|h' + r.horizon.astype(str)).pivot_table(
         index='timestamp', columns='strategy', values=values, aggfunc='sum').sort_index().fillna(0.0)
 
-def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
+def deflated_record(m: pd.DataFrame, n_trials: int | None = None, lag: int | None = None,
                     positions: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per strategy (column of `m`): annualised Sharpe, PSR, DSR (null V), DSR (cross-sectional V),
-    and the activity of `positions`."""
+    """Per strategy (column of `m`): annualised Sharpe, PSR, DSR (null V), DSR (cross-sectional V) against `n_trials`
+    (default: the columns), and the activity of `positions`."""
     hs = [int(c.rsplit('|h', 1)[1]) for c in m.columns]
     lag = max(hs, default=0) if lag is None else lag
     a = m.to_numpy(float)
     srs, n, sk, ku = sharpe_moments_cols(a)
-    n_trials = m.shape[1] * n_configs
+    n_trials = m.shape[1] if n_trials is None else n_trials
     d = deflate_trials(
         list(zip(srs, [n] * len(srs), sk, ku)), null_sharpe_variance_cols(a, lag), np.ones(len(srs), bool), n_trials
     )
@@ -515,23 +562,27 @@ def deflated_record(m: pd.DataFrame, n_configs: int = 1, lag: int | None = None,
     activity = position_activity(positions.reindex(index=m.index, columns=m.columns).fillna(0.0))
     return rec.assign(**{c: activity[c].to_numpy() for c in activity})
 
-def stitched_record(returns: Mapping[int, pd.DataFrame], cfg: BacktestConfig, n_blocks: int = 16) -> dict:
+def stitched_record(returns: Mapping[int, pd.DataFrame], cfg: BacktestConfig, n_blocks: int = 16,
+                    fold_trials: list[dict] = ()) -> dict:
     """The stitched test-window record of every strategy over the folds' backtest `returns`:
-    {'oos': deflated_record, 'pbo': CSCV}."""
+    {'oos': deflated_record, 'pbo': CSCV, 'trials': `stitched_trials` of the folds' `fold_trials`}."""
     m = pd.concat([strategy_return_matrix(r) for r in returns.values()]).fillna(0.0).sort_index()
     s = int(min(n_blocks, len(m) // 4)) // 2 * 2
     if s >= 2 and m.shape[1] >= 2: pbo = pbo_cscv(m.to_numpy(), s)
     else: pbo = dict(pbo=None, logits=[], n_splits=0, n_blocks=s, n_trials=m.shape[1], n_obs=len(m))
     pbo |= dict(strategies=list(m.columns), folds=sorted(returns))
     pos = pd.concat([strategy_return_matrix(r, 'position') for r in returns.values()]).sort_index()
-    oos = activity_gate(deflated_record(m, trial_configs(cfg), positions=pos), cfg.min_active_bars, cfg.min_trades)
-    return dict(oos=oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True), pbo=pbo)
+    trials = stitched_trials(list(fold_trials), m.columns, cfg)
+    oos = activity_gate(deflated_record(m, trials['n_trials'], positions=pos), cfg.min_active_bars, cfg.min_trades)
+    oos = oos.sort_values('dsr', ascending=False, na_position='last').reset_index(drop=True)
+    return dict(oos=oos, pbo=pbo, trials=trials)
 
-@stage('walk_forward', needs=('backtest',), config=('backtest',), store='backtest', outputs=('oos', 'pbo'))
+@stage('walk_forward', needs=('backtest',), config=('backtest',), store='backtest', outputs=('oos', 'pbo', 'trials'))
 def walk_forward_stage(backtest: Mapping[int, dict], config) -> dict:
     "The walk-forward record over every fold whose backtest is current (none is computed for it)."
     if not backtest: raise ArtifactError('no fold has intact backtest returns that are current for the config')
-    return stitched_record({k: b['returns'] for k, b in backtest.items()}, config.backtest)
+    trials = [b['trials'] for b in backtest.values() if b.get('trials')]   # a stand-in backtest may count none
+    return stitched_record({k: b['returns'] for k, b in backtest.items()}, config.backtest, fold_trials=trials)
 
 # %% ../nbs/30_backtest.ipynb #9ddb8e49
 def stored_folds(study: Study) -> list[int]:

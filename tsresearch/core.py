@@ -228,8 +228,8 @@ class BacktestConfig(Section):
     kelly_fraction: float = Field(0.25, gt=0, le=1)
     max_leverage: float = Field(1.0, gt=0)      # cap on |position| (also caps Kelly)
     cost_multipliers: list[NonNegative] = Field([0.0, 1.0, 2.0], min_length=1)   # cost-sensitivity table
-    # configurations tried for this study (signal, sizing, thresholds, model settings);
-    # DSR trials N = models x horizons x n_configs
+    # backtest configurations tried for this study, this run's counted as 1: more are those tried OUTSIDE this run
+    # (other signals, sizings, thresholds); the DSR's N counts the rest itself (30_backtest.trial_count)
     n_configs: int = Field(1, ge=1)
 
 class ReportConfig(Section):

@@ -9,19 +9,21 @@ import pandas as pd
 
 from .core import ConfigError, Study, get_logger, stage
 from .evaluate import (KEY_COLUMNS, PROBA_COLUMNS, class_index, classification_metrics, frame_metrics,
-                                 labelled_rows, log_loss, prediction_rows, quantile_columns)
+                                 labelled_rows, log_loss, prediction_rows, quantile_columns, seed_of, base_model,
+                                 SEED_AVERAGE)
 from .models.base import get_model, load_models
 
 # %% auto #0
 __all__ = ['ENSEMBLES', 'ensemble_members', 'member_arrays', 'skill_weights', 'stack_features', 'fit_stacker', 'stacker_proba',
-           'prior_shift', 'ensemble_fold_horizon', 'ensemble_predictions', 'ensemble_stage', 'evaluate_predictions']
+           'prior_shift', 'ensemble_fold_horizon', 'ensemble_predictions', 'seed_averages', 'member_candidates',
+           'ensemble_stage', 'evaluate_predictions']
 
 # %% ../nbs/20_ensemble.ipynb #36816770
 def ensemble_members(trained, chosen=None) -> list[str]:
     "The base models to ensemble: `chosen` (checked against `trained`), or every trained model whose class learns."
     trained = list(trained)
     if chosen is None:
-        out = [n for n in trained if get_model(n).flags.get('learns', True)]
+        out = [n for n in trained if get_model(base_model(n)).flags.get('learns', True)]
     else:
         missing = [n for n in chosen if n not in trained]
         if missing: raise ConfigError(f'ensemble.models: {missing} not among the trained models {trained}')
@@ -144,20 +146,47 @@ def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None,
     out = pd.concat(frames, ignore_index=True)[list(preds.columns)].astype(preds.dtypes.to_dict())
     return (out, infos) if return_info else out
 
+# %% ../nbs/20_ensemble.ipynb #9ad0fb50
+def seed_averages(preds: pd.DataFrame) -> pd.DataFrame:
+    "`<model>_seedavg` rows of each model with seed variants in `preds`: probabilities and quantiles averaged over seeds."
+    model = preds.model.map({m: seed_of(m)[0] for m in preds.model.unique()})
+    seeded = model[model != preds.model].unique()   # models with at least one further seed
+    keys = [c for c in [*KEY_COLUMNS, 'fold', 'horizon', 'part'] if c in preds]
+    values = PROBA_COLUMNS + quantile_columns(preds)
+    frames = []
+    for m in seeded:
+        rows = preds[model == m]
+        by_bar = rows.groupby(keys, sort=False)
+        every = (by_bar.model.transform('nunique') == rows.model.nunique()).to_numpy()   # bars every seed predicts
+        mean = rows[every].groupby(keys, sort=False)[values].mean().reset_index()
+        frames.append(mean.assign(model=f'{m}_{SEED_AVERAGE}'))
+    if not frames: return preds.iloc[:0]
+    return pd.concat(frames, ignore_index=True)[list(preds.columns)].astype(preds.dtypes.to_dict())
+
+def member_candidates(trained) -> list[str]:
+    "The ids the ensemble may take: each trained model, one trained with several seeds by its seed average."
+    seeded = {seed_of(m)[0] for m in trained if seed_of(m)[1] is not None}
+    return [f'{m}_{SEED_AVERAGE}' if m in seeded else m for m in trained if seed_of(m)[1] is None]
+
 # %% ../nbs/20_ensemble.ipynb #80989ad0
 @stage('ensemble', needs=('models', 'labels'), config=('ensemble', 'models', 'labels', 'runtime.seed'), per_fold=True,
        outputs=('predictions', 'metrics'), notebook='20_ensemble')
 def ensemble_stage(models: dict, labels: pd.DataFrame, config) -> dict:
-    """The fold's `stack`, `average` and `val_weighted` predictions (tidy format; none when no model learns) and,
+    """The fold's `stack`, `average`, `val_weighted` and seed averages (tidy format; none when no model learns) and,
     like every model's, their metrics per part and horizon (`09_evaluate.frame_metrics`), by ensemble."""
     ens = config.ensemble
-    if ens.models is None and not any(get_model(n).flags.get('learns', True) for n in models):
+    if ens.models is None and not any(get_model(base_model(n)).flags.get('learns', True) for n in models):
         empty = next(iter(models.values()))['predictions'].iloc[:0]   # naive models only: nothing to stack
         return {'predictions': empty, 'metrics': {}}
-    members = ensemble_members(models, ens.models)
-    preds = pd.concat([models[m]['predictions'] for m in members], ignore_index=True)
+    averaged = seed_averages(pd.concat([r['predictions'] for r in models.values()], ignore_index=True))
+    frames = {m: r['predictions'] for m, r in models.items()} | dict(tuple(averaged.groupby('model', sort=False)))
+    trained = member_candidates(models)   # a model trained with several seeds enters by its seed average
+    chosen = ens.models and [f'{m}_{SEED_AVERAGE}' if f'{m}_{SEED_AVERAGE}' in trained else m for m in ens.models]
+    members = ensemble_members(trained, chosen)
+    preds = pd.concat([frames[m] for m in members], ignore_index=True)
     out = ensemble_predictions(preds, labels, members, ens.method, ens.C, config.runtime.seed,
                                prior_shrink=ens.prior_shrink)
+    if len(averaged): out = pd.concat([averaged, out], ignore_index=True)
     metrics = {m: frame_metrics(g, labels) for m, g in out.groupby('model', sort=False)}
     return {'predictions': out, 'metrics': metrics}
 

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['CLASSES', 'PROBA_COLUMNS', 'KEY_COLUMNS', 'ID_COLUMNS', 'quantile_column', 'quantile_columns', 'class_index',
-           'prediction_rows', 'softmax', 'log_loss', 'confusion', 'reliability', 'classification_metrics',
-           'labelled_rows', 'labelled_predictions', 'frame_metrics', 'overlap_se', 'rate_se', 'commonest_class',
-           'majority_rate', 'weighted_scores', 'frame_scores', 'audit_table', 'prediction_correlation']
+__all__ = ['CLASSES', 'PROBA_COLUMNS', 'KEY_COLUMNS', 'ID_COLUMNS', 'SEED_AVERAGE', 'quantile_column', 'quantile_columns',
+           'class_index', 'prediction_rows', 'seed_variant', 'seed_of', 'base_model', 'softmax', 'log_loss',
+           'confusion', 'reliability', 'classification_metrics', 'labelled_rows', 'labelled_predictions',
+           'frame_metrics', 'overlap_se', 'rate_se', 'commonest_class', 'majority_rate', 'weighted_scores',
+           'frame_scores', 'audit_table', 'prediction_correlation']
 
 # %% ../nbs/09_evaluate.ipynb #67c3771c
 CLASSES = ('short', 'flat', 'long')          # class index 0, 1, 2: labels -1, 0, +1 (02_labeling)
@@ -43,6 +44,25 @@ def prediction_rows(keys: pd.DataFrame, fold: int, model: str, horizon: int, pro
     if part is not None: out['part'] = part
     out['timestamp'] = pd.to_datetime(out['timestamp'], utc=True)
     return out
+
+# %% ../nbs/09_evaluate.ipynb #53a3e782
+SEED_AVERAGE = 'seedavg'   # suffix of a model's rows averaged over its seeds (20_ensemble)
+
+def seed_variant(model: str, seed: int) -> str:
+    "The id of `model` trained with a further seed: its `models` stage item and its prediction rows' `model`."
+    return f'{model}_s{int(seed)}'
+
+def seed_of(model_id: str) -> tuple[str, int | None]:
+    "(model, seed) of a seed variant's id (`lstm_s1` -> ('lstm', 1)); any other id with seed None."
+    head, _, tail = model_id.rpartition('_')
+    digits = tail[1:]
+    if head and tail[:1] == 's' and digits.isascii() and digits.isdigit(): return head, int(digits)
+    return model_id, None
+
+def base_model(model_id: str) -> str:
+    "The model behind a row id: a seed variant's or a seed average's (`lstm_seedavg`) model; any other id itself."
+    head, _, tail = model_id.rpartition('_')
+    return head if head and tail == SEED_AVERAGE else seed_of(model_id)[0]
 
 # %% ../nbs/09_evaluate.ipynb #53247336
 def softmax(z, temperature: float = 1.0) -> np.ndarray:

@@ -12,7 +12,8 @@ import pandas as pd
 
 from .core import Study, atomic_write, fold_folder, folder_fold, stage
 from .backtest import periods_per_year, stored_folds   # one annualisation for backtest metrics and tearsheets
-from .evaluate import CLASSES, confusion, labelled_predictions, prediction_correlation, reliability
+from .evaluate import (CLASSES, confusion, labelled_predictions, prediction_correlation, reliability,
+                                 seed_of)
 
 # %% auto #0
 __all__ = ['PLOTLY_ASSET', 'downsample', 'figure_div', 'html_page', 'plotly_js_count', 'has_cdn_plotly', 'plotly_asset',
@@ -107,12 +108,13 @@ def try_load(study: Study, stage: str, name: str | None = None, fold: int | None
     return study.load(stage, name, fold)
 
 def model_names(study: Study, fold: int) -> list[str]:
-    """The configured models (and their leakage-audit `*_permuted` twins) with stored predictions on fold `fold`;
-    others in the store are not this study's."""
+    """The configured models (their variants for the further seeds of `runtime.seeds`, and their leakage-audit
+    `*_permuted` twins) with stored predictions on fold `fold`; others in the store are not this study's."""
     suffix = '_predictions'
     names = [n[:-len(suffix)] for n in study.artifacts('models', fold) if n.endswith(suffix)]
-    keep = set(study.config.models.names)
-    return sorted(n for n in names if n in keep or (n.endswith('_permuted') and n[:-len('_permuted')] in keep))
+    keep, seeds = set(study.config.models.names), set(study.config.runtime.seed_list[1:])
+    ours = lambda n: n in keep or (seed_of(n)[0] in keep and seed_of(n)[1] in seeds)
+    return sorted(n for n in names if ours(n) or (n.endswith('_permuted') and n[:-len('_permuted')] in keep))
 
 def fold_artifacts(study: Study, fold: int) -> dict:
     "Predictions (all models and the ensemble), model metrics and backtest artifacts of one fold."

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from .core import Study, atomic_write
-from .backtest import current_folds, periods_per_year, stored_folds, strategy_return_matrix
+from .backtest import current_folds, periods_per_year, stored_folds, strategy_return_matrix, trials_text
 from .splits import LeakageError, check_no_leakage
 from .evaluate import (audit_table, class_index, classification_metrics, commonest_class, frame_scores,
-                                 labelled_predictions, majority_rate)
+                                 labelled_predictions, majority_rate, seed_of)
 from .reports import (best_equity_figure, correlation_figure, figure_div, fold_artifacts, fold_folder,
                                 html_page, index_page, model_names, page_link, rendered_notebooks, study_labels,
                                 tearsheet_pages, try_load)
@@ -98,7 +98,9 @@ def _pm(mean, std, digits) -> str:
     return f'{mean:.{digits}f}' + (f' ± {std:.{digits}f}' if pd.notna(std) else '')
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
-    "Model x horizon: each metric as 'mean ± std' over folds, plus the number of folds."
+    """Model x horizon: each metric as 'mean ± std' over folds, and over seeds for a model trained with several (its
+    variants `lstm_s1`... pool with it), plus the number of folds (and of seeds, when a model has several)."""
+    table = table.assign(variant=table.model, model=table.model.map({m: seed_of(m)[0] for m in table.model.unique()}))
     g = table.groupby(['model', 'horizon'])
     cols = {c: lab for c, lab in _SUMMARY_COLUMNS.items() if c in table}
     mean, std = g[list(cols)].mean(), g[list(cols)].std()
@@ -108,7 +110,9 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     if 'never_traded' in table:   # folds in which the strategy never held a position
         never = g.never_traded.apply(lambda s: int(s.astype('boolean').fillna(False).sum()))
         out = out.assign(**{'never traded': never})
-    return out.assign(folds=g.size())
+    seeds = g.variant.nunique()
+    out = out.assign(folds=g.fold.nunique() if 'fold' in table else g.size())
+    return out.assign(seeds=seeds) if (seeds > 1).any() else out
 
 # %% ../nbs/41_summary.ipynb #a151cd45
 def _candidate(m: str) -> bool: return m != 'buy_and_hold' and not m.endswith('permuted')
@@ -262,8 +266,9 @@ _RECORD_NOTE = ('A strategy is significant when its DSR is at least 0.95: '
                 '<code>excess_sharpe</code>: annualised Sharpe ratio of the strategy\'s returns minus buy-and-hold\'s '
                 'over the same bars (last row: buy-and-hold itself, no trial).')
 
-def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str:
-    "The walk-forward record table, best DSR first, with how the deflation was done (and `benchmark_record`'s columns)."
+def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None, trials: dict | None = None) -> str:
+    """The walk-forward record table, best DSR first, with how the deflation was done, where its N came from
+    (`trials`: `30_backtest.trial_count`'s breakdown), and `benchmark_record`'s columns."""
     if oos is None or not len(oos):
         return '<h2>Walk-forward record</h2><p class="na">not run (needs the backtests of two or more folds)</p>'
     o = oos[oos.model.map(_candidate)].reindex(columns=_RECORD_COLUMNS)
@@ -274,6 +279,7 @@ def oos_html(oos: pd.DataFrame | None, bench: pd.DataFrame | None = None) -> str
         o = o.astype({c: 'Int64' for c in ('horizon', 'n_trials', 'n_obs')})   # integers, blank on the benchmark row
     return ('<h2 id="oos">Walk-forward record (test windows of all folds stitched; portfolio, costs x1)</h2>'
             f'<p>N = {int(o.n_trials.iloc[0])} trials over T = {int(o.n_obs.iloc[0]):,} bars. {_RECORD_NOTE}</p>'
+            + (f'<p id="trials">{html.escape(trials_text(trials))}.</p>' if trials else '')
             + o.round(3).astype(object).fillna('').to_html(index=False, border=0))
 
 # %% ../nbs/41_summary.ipynb #4bca7123
@@ -364,8 +370,8 @@ def _table_html(rows, **kw) -> str:
         '<p class="na">no results</p>'
 
 def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo,
-                 oos: pd.DataFrame | None = None, left_out: list[str] = ()) -> str:
-    "The summary page of a study (`left_out`: what it leaves out and why, in a banner at the top)."
+                 oos: pd.DataFrame | None = None, left_out: list[str] = (), trials: dict | None = None) -> str:
+    "The summary page of a study (`left_out`: what it leaves out and why, in a banner at the top; `trials`: N's count)."
     best = best_models(table, oos) if len(table) else []
     matrix, bench = stitched_returns(study, sorted(table.fold.dropna().astype(int).unique()) if len(table) else [])
     if len(matrix): equity = figure_div(best_equity_figure(matrix, bench, best, study.config.report.max_points))
@@ -379,9 +385,10 @@ def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict
            f'<p>{html.escape(study.config.description)}</p>',
            _PAGE_NAVIGATION,
            '<h2>Best model per horizon</h2>' + _table_html(best, index=False),
-           '<h2>Models x horizons (test windows, mean ± std over folds; backtest: portfolio, costs x1)</h2>'
+           '<h2>Models x horizons (test windows, mean ± std over folds, and seeds where a model has several; '
+           'backtest: portfolio, costs x1)</h2>'
            + _WEIGHTED_ACCURACY_NOTE + (summarise(table).to_html(border=0) if len(table) else _table_html([])),
-           oos_html(oos, benchmark_record(matrix, bench)), '<h2>Against buy-and-hold</h2>' + equity,
+           oos_html(oos, benchmark_record(matrix, bench), trials), '<h2>Against buy-and-hold</h2>' + equity,
            '<h2>Probability of backtest overfitting</h2>' + pbo_text, '<h2>Prediction correlation</h2>' + correlation,
            audit_html(audit), runs_html(runs, study.reports_dir)]
     return html_page(f'{study.config.name}: summary', sec)
@@ -400,8 +407,10 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     weighted = weighted_accuracy_rows(preds, labels)
     if len(table) and len(weighted): table = table.merge(weighted, on=['fold', 'model', 'horizon'], how='left')
     (pbo, oos), stale = walk_forward_record(study, folds)
+    trials = try_load(study, 'backtest', 'trials') if oos is not None else None   # where the record's N came from
     left_out += stale
-    rec = summary_record(study, table, pbo, oos) | {'verdict': verdict(oos, pbo), 'left_out': left_out}
+    rec = summary_record(study, table, pbo, oos) | {'verdict': verdict(oos, pbo), 'left_out': left_out,
+                                                    'trials': trials}
     study.save('reports', rec, 'summary')
     audit = {'permuted': permuted_audit(permuted_metrics(study, folds)),
              'splits': splits_audit(splits, labels, study.config.splits),
@@ -410,5 +419,5 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     if why: audit['splits']['detail'] = f'splits unavailable: {why}'
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')
     runs = runs if runs is not None else found_runs(study.reports_dir)
-    page = summary_html(study, table, audit, runs, preds, pbo, oos, left_out)
+    page = summary_html(study, table, audit, runs, preds, pbo, oos, left_out, trials)
     return atomic_write(index_page(study.reports_dir), page)

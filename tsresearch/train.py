@@ -4,19 +4,19 @@
 
 # %% ../nbs/15_train.ipynb #10704292
 from __future__ import annotations
-import copy, itertools, math, time
+import copy, importlib, itertools, math, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 from .core import ConfigError, Study, declared_names, select_device, get_logger, stage
-from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, softmax
+from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, seed_of, seed_variant, softmax
 from .models.base import ModelSpec, Prediction, get_model, load_models, fit_temperature, prediction_frame
 from .synthetic import bayes_accuracy, hit_rate
 
 # %% auto #0
-__all__ = ['AUDITED_MODEL', 'evaluate_prediction', 'fit_fold_model', 'model_module', 'model_code', 'models_stage',
-           'metrics_table', 'direction_vs_bayes', 'permuted_windows', 'audit_stage']
+__all__ = ['AUDITED_MODEL', 'evaluate_prediction', 'fit_fold_model', 'model_module', 'model_code', 'deep_model', 'model_items',
+           'models_stage', 'metrics_table', 'direction_vs_bayes', 'permuted_windows', 'audit_stage']
 
 # %% ../nbs/15_train.ipynb #e33ade47
 def _labelled(pred: Prediction, batches_y: np.ndarray, j: int):
@@ -108,6 +108,7 @@ def model_module(name: str):
 def model_code(name: str) -> tuple[str, ...]:
     """Modules a fitted model depends on besides this one: the model base and the model's own module (found without
     importing every model: the runner and the reports check many results and train none)."""
+    name = seed_of(name)[0]   # a seed variant (`lstm_s1`) depends on its model's code
     home = declared_names('tsresearch.models', 'register').get(name)
     if home is None:   # registered outside the package's model modules
         load_models()
@@ -115,16 +116,36 @@ def model_code(name: str) -> tuple[str, ...]:
         home = own.__name__ if own is not None else None
     return ('tsresearch.models.base', *([home] if home else []))
 
+# %% ../nbs/15_train.ipynb #9e76b664
+def deep_model(name: str) -> bool:
+    "Whether model `name` is deep (its class's `flags['torch']`), importing only the module that declares it."
+    from tsresearch.models.base import MODELS
+    home = declared_names('tsresearch.models', 'register').get(name)
+    if home is not None and name not in MODELS: importlib.import_module(home)
+    cls = MODELS.get(name) or get_model(name)
+    return bool(cls.flags.get('torch'))
+
+def model_items(config) -> list[str]:
+    "The `models` stage's items: `models.names`, each deep model followed by its variants for the further seeds."
+    names, seeds = list(config.models.names), config.runtime.seed_list
+    if clash := [n for n in names if seed_of(n)[1] is not None]:
+        raise ConfigError(f'models.names: {clash} read as seed variants (<model>_s<seed>); rename the models')
+    if len(seeds) == 1: return names
+    return [i for n in names for i in [n, *(seed_variant(n, s) for s in seeds[1:] if deep_model(n))]]
+
 # %% ../nbs/15_train.ipynb #28da0fc7
 @stage('models', needs=('windows', 'labels'), config=('models', 'labels', 'runtime'), per_fold=True,
-       items=lambda config: config.models.names, outputs=('predictions', 'metrics'), optional=('interpretation',),
+       items=model_items, outputs=('predictions', 'metrics'), optional=('interpretation',),
        code=model_code, notebook='15_train')
 def models_stage(windows, labels, config, fold: int, item: str, workdir: Path) -> dict:
     "Model `item` fitted on the fold's windows and saved in `workdir`: its predictions, metrics and interpretation."
     dev = 'cuda' if windows.gpu else 'cpu'
     get_logger().info(f'{config.name}: fold {fold}: training {item} on {dev}')
-    r = fit_fold_model(item, windows, labels[KEY_COLUMNS], fold, config.models, config.labels.horizons,
-                       workdir / 'logs', dev, config.runtime.seed)
+    name, seed = seed_of(item)   # a seed variant (`lstm_s1`) trains its model with its own seed
+    seed = config.runtime.seed_list[0] if seed is None else seed
+    r = fit_fold_model(name, windows, labels[KEY_COLUMNS], fold, config.models, config.labels.horizons,
+                       workdir / 'logs', dev, seed)
+    if item != name: r['predictions'] = r['predictions'].assign(model=item)
     r['model'].save(workdir)
     fit = {k: v for k, v in r['fit'].items() if isinstance(v, (int, float, str))}
     met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()},
