@@ -8,6 +8,7 @@ import importlib.util, re
 from pathlib import Path
 
 from .core import ConfigError, Study, fold_folder, get_logger, sha256_bytes
+from .evaluate import base_model
 
 # %% auto #0
 __all__ = ['tracking_uri', 'artifact_root', 'model_params', 'model_metrics', 'fold_records', 'log_study']
@@ -31,9 +32,9 @@ _CLASSIFICATION = ('accuracy', 'f1_macro', 'log_loss', 'brier', 'ece')
 _BACKTEST = ('sharpe', 'psr', 'dsr', 'max_drawdown', 'trades', 'exposure')
 
 def model_params(config, model: str, metrics: dict) -> dict:
-    "The settings model `model` was fitted with on a fold: shared ones, its own params, the tuned ones."
+    "The settings model `model` (a seed variant too) was fitted with on a fold: shared ones, its params, tuned ones."
     shared = {k: getattr(config.models, k) for k in _SHARED}
-    own = {f'params.{k}': v for k, v in config.models.params.get(model, {}).items()}
+    own = {f'params.{k}': v for k, v in config.models.params.get(base_model(model), {}).items()}
     tuned = {f'tuned.{k}': v for k, v in (metrics.get('tuned') or {}).get('params', {}).items()}
     return shared | own | tuned
 
