@@ -4,7 +4,7 @@
 
 # %% ../nbs/60_tuning.ipynb #ffcec6c1
 from __future__ import annotations
-import copy, importlib, json, tempfile, time
+import copy, importlib, json, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -181,7 +181,9 @@ def open_storage(url: str | None, journal: Path):
 def tuning_study(storage, name: str, objective: str, sampler: str, seed: int, pruning: bool) -> optuna.Study:
     "The Optuna study `name` in `storage`, created or loaded, with the seeded sampler and the fold-level pruner."
     s = optuna.samplers.TPESampler(seed=seed) if sampler == 'tpe' else optuna.samplers.RandomSampler(seed=seed)
-    pruner = optuna.pruners.WilcoxonPruner(p_threshold=WILCOXON_P) if pruning else optuna.pruners.NopPruner()
+    with warnings.catch_warnings():   # WilcoxonPruner is marked experimental since Optuna 3.6
+        warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
+        pruner = optuna.pruners.WilcoxonPruner(p_threshold=WILCOXON_P) if pruning else optuna.pruners.NopPruner()
     return optuna.create_study(storage=storage, study_name=name, sampler=s, pruner=pruner, load_if_exists=True,
                                direction='minimize' if objective == 'log_loss' else 'maximize')
 
@@ -237,9 +239,9 @@ def suggest(trial: optuna.Trial, key: str, r: ParamRange):
 
 # %% ../nbs/60_tuning.ipynb #0c3a4448
 def trials_table(study: optuna.Study, model: str) -> pd.DataFrame:
-    "One row per trial: model, number, state, value, params (JSON), seconds, inner folds scored."
+    "One row per trial: model, number, state, value (complete trials), params (JSON), seconds, inner folds scored."
     rows = [{'model': model, 'number': t.number, 'state': t.state.name,
-             'value': t.value if t.value is not None else np.nan,
+             'value': t.value if t.state.name == 'COMPLETE' else np.nan,   # a pruned trial's is a partial score
              'params': json.dumps(t.params, sort_keys=True, default=str),
              'seconds': t.duration.total_seconds() if t.duration else np.nan,
              'inner_folds': len(t.intermediate_values)} for t in study.trials]
