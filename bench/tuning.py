@@ -26,7 +26,8 @@ def main():
     labels, splits, windows = study.get('labels'), study.get('splits'), study.get('windows', a.fold)
     models = a.models.split(',')
     print(f'{study.config.name} fold {a.fold}: {len(windows.windows.anchors["train"])} training anchors, '
-          f'{a.trials} trials, {a.inner_folds} inner folds, {a.epochs} epochs per fit, seed {study.config.runtime.seed}')
+          f'{a.trials} trials, {a.inner_folds} inner folds, {a.epochs} epochs per fit, '
+          f'seed {study.config.runtime.seed}')
     total = {}
     for name in models:
         row = {}
