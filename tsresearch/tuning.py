@@ -153,8 +153,8 @@ def inner_score(result: dict, objective: str, horizons, forward=None, backtest=N
     return float(np.mean([signal_sharpe(g, g[f'r_{h}'], backtest, cost) for h, g in p.groupby('horizon')]))
 
 # %% ../nbs/60_tuning.ipynb #aa5e426a
-EPOCH_PRUNER = dict(n_startup_trials=2, n_warmup_steps=1)   # shadow studies' MedianPruner: after 2 fits, from epoch 1
-WILCOXON_P = 0.1   # WilcoxonPruner's p threshold (its default): needs at least 4 inner folds to ever reach it
+EPOCH_PRUNER = dict(n_startup_trials=5, n_warmup_steps=1)   # shadow studies' MedianPruner: after 5 fits, from epoch 1
+WILCOXON_P = 0.1   # WilcoxonPruner's p threshold (its default): reachable after 4 inner folds (p = 1/16), not before
 
 def _epoch_study(storage, name: str, k: int) -> optuna.Study:
     return optuna.create_study(storage=storage, study_name=f'{name}/epochs/inner_{k}', direction='minimize',
@@ -207,7 +207,7 @@ def run_trials(study: optuna.Study, objective, n_trials: int, timeout_s: float |
     if left > 0: study.optimize(objective, n_trials=left, timeout=timeout_s, catch=(RuntimeError, ValueError))
     return max(left, 0)
 
-# %% ../nbs/60_tuning.ipynb #7aeaaddb
+# %% ../nbs/60_tuning.ipynb #e74132fd
 def _forward_returns(windows, labels: pd.DataFrame, horizons) -> pd.DataFrame:
     "Key columns and `r_<h>` (forward log return over h bars) of every row, from the windows' targets."
     r = windows.windows.targets['r']
@@ -245,7 +245,7 @@ def suggest(trial: optuna.Trial, key: str, r: ParamRange):
     if r.integer: return trial.suggest_int(key, int(r.low), int(r.high), log=r.log)
     return trial.suggest_float(key, float(r.low), float(r.high), log=r.log)
 
-# %% ../nbs/60_tuning.ipynb #93482456
+# %% ../nbs/60_tuning.ipynb #185f3144
 def trials_table(study: optuna.Study, model: str) -> pd.DataFrame:
     "One row per trial: model, number, state, value (complete trials), params (JSON), seconds, inner folds scored."
     rows = [{'model': model, 'number': t.number, 'state': t.state.name,
@@ -270,7 +270,7 @@ def study_key(config, windows, fold: int, model: str) -> str:
     code = code_hash(*map(importlib.import_module, ('tsresearch.tuning', 'tsresearch.train', *model_code(model))))
     return _digest([settings, data, code])
 
-# %% ../nbs/60_tuning.ipynb #0fb417a1
+# %% ../nbs/60_tuning.ipynb #9ced56a6
 BACKTEST_KEYS = ('backtest.fees_bps', 'backtest.slippage_bps', 'backtest.spread_bps', 'backtest.signal',
                  'backtest.threshold')   # what the Sharpe objective reads of the backtest settings
 
@@ -285,7 +285,7 @@ def _tuning_code(item=None) -> tuple[str, ...]:
 
 TRIALS_COLUMNS = ['model', 'number', 'state', 'value', 'params', 'seconds', 'inner_folds']
 
-# %% ../nbs/60_tuning.ipynb #df20fec1
+# %% ../nbs/60_tuning.ipynb #72bd56ee
 def search_model(name, windows, labels, outer: Fold, config, fold: int, storage, storage_label: str):
     "The Optuna search of model `name` on fold `fold`: its `best.json` entry and its trials table."
     tune, models, hs = config.tune, config.models, config.labels.horizons
@@ -307,7 +307,7 @@ def search_model(name, windows, labels, outer: Fold, config, fold: int, storage,
              'trials': {k: counts[k] for k in ('complete', 'pruned', 'failed')}}
     return entry, trials_table(study, name)
 
-# %% ../nbs/60_tuning.ipynb #3f7de607
+# %% ../nbs/60_tuning.ipynb #42f60607
 @stage('tuning', needs=('windows', 'labels', 'splits'),
        config=('tune', 'models', 'labels.horizons', 'runtime.seed', 'splits.embargo_bars', *BACKTEST_KEYS),
        per_fold=True, outputs=('best', 'trials'), code=_tuning_code, notebook='60_tuning')
@@ -324,7 +324,7 @@ def tuning_stage(windows, labels, splits, config, fold: int, workdir: Path) -> d
         tables.append(table)
     return {'best': best, 'trials': pd.concat(tables, ignore_index=True)}
 
-# %% ../nbs/60_tuning.ipynb #e2703e7a
+# %% ../nbs/60_tuning.ipynb #5bd7ed05
 def tuned_config(tuning: dict, model: str, models: ModelsConfig, windows):
     "(models config, windows, `tuned` record or None) that model `model` trains with on a fold, given its tuning."
     best = (tuning or {}).get('best', {}).get(model)
