@@ -445,6 +445,10 @@ def parse_config(raw: Mapping, source: str = 'config', root: str | os.PathLike =
     except ValidationError as e:
         raise ConfigError(format_validation_error(e, StudyConfig, source)) from None
     check_model_registry(cfg.models, source)
+    if cfg.tune.models:   # the search spaces against the models' settings and params schemas (60_tuning)
+        from tsresearch.tuning import check_tune_config   # lazily: it imports optuna and the models
+        try: check_tune_config(cfg.tune, cfg.models)
+        except ConfigError as e: raise ConfigError(f'{source}: {e}') from None
     return cfg
 
 def load_config(path: str | os.PathLike) -> StudyConfig:

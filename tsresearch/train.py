@@ -13,6 +13,7 @@ from .core import ConfigError, Study, declared_names, select_device, get_logger,
 from .evaluate import KEY_COLUMNS, classification_metrics, frame_scores, seed_of, seed_variant, softmax
 from .models.base import ModelSpec, Prediction, get_model, load_models, fit_temperature, prediction_frame
 from .synthetic import bayes_accuracy, hit_rate
+from .tuning import tuned_config
 
 # %% auto #0
 __all__ = ['AUDITED_MODEL', 'evaluate_prediction', 'fit_fold_model', 'model_module', 'model_code', 'deep_model', 'model_items',
@@ -58,8 +59,9 @@ def _timed_predict(model, loader):
     return p, np.concatenate(ys), time.perf_counter() - t0
 
 def fit_fold_model(name: str, dm, frame: pd.DataFrame, fold: int, cfg, horizons, run_dir=None, device='cpu', seed=0,
-                   progress=False, train_eval_batches: int = 20) -> dict:
-    "Fit model `name` on `dm`, calibrate on validation, predict validation and test; frame, metrics and timings."
+                   progress=False, train_eval_batches: int = 20, callbacks=None) -> dict:
+    """Fit model `name` on `dm`, calibrate on validation, predict validation and test; frame, metrics and timings.
+    `callbacks`: more Lightning callbacks for a deep model's fit (a tuning trial's pruning, `60_tuning`)."""
     cls = get_model(name)
     params = dict(cfg.params.get(name, {}))
     if cls.flags.get('interpretable'):   # name the inputs, so importances read as feature names
@@ -70,7 +72,8 @@ def fit_fold_model(name: str, dm, frame: pd.DataFrame, fold: int, cfg, horizons,
                      hidden=cfg.hidden, dropout=cfg.dropout, params=params)
     model = cls(spec, cfg)
     t0 = time.perf_counter()
-    info = model.fit(dm, run_dir=run_dir, device=device, seed=seed, progress=progress)
+    more = {'callbacks': callbacks} if callbacks else {}
+    info = model.fit(dm, run_dir=run_dir, device=device, seed=seed, progress=progress, **more)
     t_fit = time.perf_counter() - t0
     loaders = {'val': dm.val_dataloader(), 'test': dm.test_dataloader()}
     out = {p: _timed_predict(model, l) for p, l in loaders.items() if l is not None and len(l)}
@@ -134,16 +137,18 @@ def model_items(config) -> list[str]:
     return [i for n in names for i in [n, *(seed_variant(n, s) for s in seeds[1:] if deep_model(n))]]
 
 # %% ../nbs/15_train.ipynb #28da0fc7
-@stage('models', needs=('windows', 'labels'), config=('models', 'labels', 'runtime'), per_fold=True,
+@stage('models', needs=('windows', 'labels', 'tuning'), config=('models', 'labels', 'runtime'), per_fold=True,
        items=model_items, outputs=('predictions', 'metrics'), optional=('interpretation',),
        code=model_code, notebook='15_train')
-def models_stage(windows, labels, config, fold: int, item: str, workdir: Path) -> dict:
-    "Model `item` fitted on the fold's windows and saved in `workdir`: its predictions, metrics and interpretation."
+def models_stage(windows, labels, tuning, config, fold: int, item: str, workdir: Path) -> dict:
+    """Model `item` fitted on the fold's windows (with its tuned parameters, `60_tuning`) and saved in `workdir`:
+    its predictions, metrics and interpretation."""
     dev = 'cuda' if windows.gpu else 'cpu'
     get_logger().info(f'{config.name}: fold {fold}: training {item} on {dev}')
     name, seed = seed_of(item)   # a seed variant (`lstm_s1`) trains its model with its own seed
     seed = config.runtime.seed_list[0] if seed is None else seed
-    r = fit_fold_model(name, windows, labels[KEY_COLUMNS], fold, config.models, config.labels.horizons,
+    cfg, windows, tuned = tuned_config(tuning, name, config.models, windows)
+    r = fit_fold_model(name, windows, labels[KEY_COLUMNS], fold, cfg, config.labels.horizons,
                        workdir / 'logs', dev, seed)
     if item != name: r['predictions'] = r['predictions'].assign(model=item)
     r['model'].save(workdir)
@@ -151,6 +156,7 @@ def models_stage(windows, labels, config, fold: int, item: str, workdir: Path) -
     met = {'metrics': {p: {str(h): v for h, v in m.items()} for p, m in r['metrics'].items()},
            'temperature': {str(h): t for h, t in r['temperature'].items()}, 'timing': r['timing'],
            'fit': fit, 'device': dev}
+    if tuned: met['tuned'] = tuned
     return {'predictions': r['predictions'], 'metrics': met, 'interpretation': r['interpretation'] or None}
 
 def metrics_table(results: dict[str, dict], fold: int) -> pd.DataFrame:

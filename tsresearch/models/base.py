@@ -116,8 +116,8 @@ class ForecastModule(L.LightningModule):
 
 # %% ../../nbs/10_models.base.ipynb #2fdd2c62
 def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool = True,
-                 has_val: bool = True) -> L.Trainer:
-    "A Lightning Trainer with the workbook's callbacks and loggers; mixed precision on GPU."
+                 has_val: bool = True, callbacks=()) -> L.Trainer:
+    "A Lightning Trainer with the workbook's callbacks (and `callbacks`, e.g. a tuning trial's pruning) and loggers."
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, LearningRateMonitor, TQDMProgressBar
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
     run_dir = Path(run_dir)
@@ -129,6 +129,7 @@ def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool
         cbs += [EarlyStopping('val_loss', patience=cfg.patience),
                 ModelCheckpoint(run_dir / 'checkpoints', monitor='val_loss', save_top_k=1, save_weights_only=True)]
     if progress: cbs.append(TQDMProgressBar(refresh_rate=20))
+    cbs += list(callbacks)
     cuda = device == 'cuda'
     precision = 'bf16-mixed' if cuda and torch.cuda.is_bf16_supported() else '16-mixed' if cuda else '32-true'
     logging.getLogger('lightning.pytorch').setLevel(logging.WARNING)   # no "GPU available: False" in fold reports
@@ -240,11 +241,11 @@ class TorchForecastModel(ForecastModel):
         seed_everything(seed)
         self.module = ForecastModule(self.build_encoder(self.spec), self.spec, self.cfg)
         return self.module
-    def fit(self, dm, run_dir=None, device='cpu', seed=0, progress=True) -> dict:
+    def fit(self, dm, run_dir=None, device='cpu', seed=0, progress=True, callbacks=()) -> dict:
         self.build(seed)
         run_dir = Path(run_dir or tempfile.mkdtemp(prefix=f'{self.name}_'))
         val = dm.val_dataloader()
-        tr = make_trainer(self.cfg, run_dir, device, progress, has_val=val is not None)
+        tr = make_trainer(self.cfg, run_dir, device, progress, has_val=val is not None, callbacks=callbacks)
         tr.fit(self.module, dm.train_dataloader(), val)
         ck = tr.checkpoint_callback.best_model_path if tr.checkpoint_callback else ''
         if ck: self.module.load_state_dict(torch.load(ck, map_location='cpu', weights_only=True)['state_dict'])
