@@ -24,7 +24,7 @@ from .reports import (best_equity_figure, correlation_figure, figure_div, fold_a
 __all__ = ['study_splits', 'training_class', 'study_table', 'summarise', 'best_models', 'permuted_metrics', 'permuted_audit',
            'splits_audit', 'placebo_audit', 'audit_html', 'banner_html', 'runs_html', 'found_runs', 'summary_record',
            'oos_html', 'stitched_returns', 'benchmark_record', 'verdict', 'weighted_accuracy_rows', 'usable_folds',
-           'walk_forward_record', 'left_out_html', 'summary_html', 'write_summary']
+           'walk_forward_record', 'left_out_html', 'summary_html', 'tuning_rows', 'tuning_html', 'write_summary']
 
 # %% ../nbs/41_summary.ipynb #f31a127a
 _BACKTEST_COLUMNS = ['sharpe', 'sharpe_close', 'dsr', 'max_drawdown', 'exposure', 'active_bars', 'trades',
@@ -370,7 +370,8 @@ def _table_html(rows, **kw) -> str:
         '<p class="na">no results</p>'
 
 def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict], preds: pd.DataFrame | None, pbo,
-                 oos: pd.DataFrame | None = None, left_out: list[str] = (), trials: dict | None = None) -> str:
+                 oos: pd.DataFrame | None = None, left_out: list[str] = (), trials: dict | None = None,
+                 tuning: list[dict] = ()) -> str:
     "The summary page of a study (`left_out`: what it leaves out and why, in a banner at the top; `trials`: N's count)."
     best = best_models(table, oos) if len(table) else []
     matrix, bench = stitched_returns(study, sorted(table.fold.dropna().astype(int).unique()) if len(table) else [])
@@ -388,10 +389,32 @@ def summary_html(study: Study, table: pd.DataFrame, audit: dict, runs: list[dict
            '<h2>Models x horizons (test windows, mean ± std over folds, and seeds where a model has several; '
            'backtest: portfolio, costs x1)</h2>'
            + _WEIGHTED_ACCURACY_NOTE + (summarise(table).to_html(border=0) if len(table) else _table_html([])),
+           tuning_html(list(tuning), study.reports_dir),
            oos_html(oos, benchmark_record(matrix, bench), trials), '<h2>Against buy-and-hold</h2>' + equity,
            '<h2>Probability of backtest overfitting</h2>' + pbo_text, '<h2>Prediction correlation</h2>' + correlation,
            audit_html(audit), runs_html(runs, study.reports_dir)]
     return html_page(f'{study.config.name}: summary', sec)
+
+# %% ../nbs/41_summary.ipynb #58a37068
+def tuning_rows(study: Study, folds) -> list[dict]:
+    "Per fold and tuned model: the search's trials (run, pruned, failed), objective, best value and parameters."
+    rows = []
+    for k in folds:
+        for model, e in (try_load(study, 'tuning', 'best', k) or {}).items():
+            params = ', '.join(f'{p}={v:.3g}' if isinstance(v, float) else f'{p}={v}' for p, v in e['params'].items())
+            rows.append(dict(fold=k, model=model, trials=e['n_trials_run'], pruned=e['trials']['pruned'],
+                             failed=e['trials']['failed'], objective=e['objective'], best=e['value'], params=params))
+    return rows
+
+def tuning_html(rows: list[dict], reports: Path) -> str:
+    "The summary's section on the hyperparameter search: one row per fold and model, links to each fold's search."
+    if not rows: return ''
+    pages = sorted({r['fold'] for r in rows})
+    hrefs = {k: page_link(index_page(reports), reports / fold_folder(k) / '60_tuning.html') for k in pages}
+    links = ', '.join(f'<a href="{html.escape(h)}">fold {k}</a>' for k, h in hrefs.items())
+    head = ('<h2>Hyperparameter search (60_tuning: inner purged folds of each training window)</h2>'
+            '<p>Every trial run is counted in the deflated Sharpe ratio\'s N below. The searches: ' + links + '</p>')
+    return head + _table_html(rows, index=False)
 
 # %% ../nbs/41_summary.ipynb #f78e4973
 def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int] | None = None, splits=None,
@@ -409,8 +432,9 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     (pbo, oos), stale = walk_forward_record(study, folds)
     trials = try_load(study, 'backtest', 'trials') if oos is not None else None   # where the record's N came from
     left_out += stale
+    tuning = tuning_rows(study, folds)
     rec = summary_record(study, table, pbo, oos) | {'verdict': verdict(oos, pbo), 'left_out': left_out,
-                                                    'trials': trials}
+                                                    'trials': trials, 'tuning': tuning}
     study.save('reports', rec, 'summary')
     audit = {'permuted': permuted_audit(permuted_metrics(study, folds)),
              'splits': splits_audit(splits, labels, study.config.splits),
@@ -419,5 +443,5 @@ def write_summary(study: Study, runs: list[dict] | None = None, folds: list[int]
     if why: audit['splits']['detail'] = f'splits unavailable: {why}'
     study.save('reports', rec | {'audit': {k: a['status'] for k, a in audit.items()}}, 'summary')
     runs = runs if runs is not None else found_runs(study.reports_dir)
-    page = summary_html(study, table, audit, runs, preds, pbo, oos, left_out, trials)
+    page = summary_html(study, table, audit, runs, preds, pbo, oos, left_out, trials, tuning)
     return atomic_write(index_page(study.reports_dir), page)
