@@ -251,6 +251,7 @@ class RuntimeConfig(Section):
     num_gpus: float = Field(0, ge=0)   # GPUs a fold's Ray task reserves (fractions share one)
     # how and where folds run does not change a result
     unhashed: ClassVar[tuple[str, ...]] = ('jobs', 'executor', 'address', 'num_cpus', 'num_gpus')
+    runs_dir: str = 'runs'   # the artifact store: a folder, or an fsspec URL every worker sees (50_runner)
     @field_validator('seeds')
     @classmethod
     def _seeds(cls, v):
@@ -301,7 +302,6 @@ class TrackingConfig(Section):
     uri: str | None = None                # tracking URI (None: sqlite:///runs/<study>/mlflow.db)
     experiment: str | None = None         # MLflow experiment (None: the study's name)
     unhashed: ClassVar[tuple[str, ...]] = ('mlflow', 'uri', 'experiment')   # logging does not change a result
-    runs_dir: str = 'runs'
 
 # %% ../nbs/00_core.ipynb #cd99fb95
 NAME_PATTERN = r'^[A-Za-z0-9][A-Za-z0-9_.-]*$'   # study names and catalog dataset keys (01_ingest): they name folders
