@@ -93,20 +93,20 @@ def toy_fold(fold):
     return {'fold': fold}
 """
 
-TOY_CELL = """import os, signal, time
+TOY_CELL = """import os, signal, time, tsresearch
 if fold == 0: raise ValueError(f'boom in fold {fold}')
 if fold == 1:   # the kernel's parent is the Ray worker running the fold's task: both go
     os.kill(os.getppid(), signal.SIGKILL)
     os._exit(1)
 if fold == 3: time.sleep(120)
-print('fold', fold, 'done')"""
+print('fold', fold, 'done with', tsresearch.__file__)"""
 
 
 @pytest.fixture
 def toy(tmp_path, monkeypatch):
     "A four-fold copy of the smoke config and a one-cell fold notebook: fold 0 fails, 1 kills its worker, 3 sleeps."
     from tsresearch.core import STAGES
-    proj = _project(tmp_path)
+    proj = _project(tmp_path, package=True)                 # its own package: the workers and kernels import it
     cfg = proj / 'configs' / 'smoke.yaml'
     cfg.write_text(cfg.read_text().replace('n_folds: 2', 'n_folds: 4'))
     code = tmp_path / 'toy'
@@ -142,7 +142,7 @@ def test_a_failing_fold_on_a_worker_is_reported_and_the_others_finish(toy):
     assert res[1]['error'].startswith(('WorkerCrashedError', 'RayTaskError', 'LocalRayletDiedError')), res[1]['error']
     assert res[2]['ok'] and res[2]['worker']
     out = nbformat.read(Path(cfg).parents[1] / 'runs' / 'smoke' / 'fold_2' / 'toy_fold.ipynb', 4)
-    assert 'fold 2 done' in out.cells[-1].outputs[0].text
+    assert f"fold 2 done with {Path(cfg).parents[1] / 'tsresearch' / '__init__.py'}" in out.cells[-1].outputs[0].text
     local = {r['fold']: r for r in run_study(cfg, stages=[nb], folds=[0], progress=False)}
     assert {k: v for k, v in local[0].items() if k != 'seconds'} == {k: v for k, v in res[0].items() if k not in ('seconds', 'worker')}
 
