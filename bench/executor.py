@@ -1,13 +1,14 @@
 """Ray's overhead over the local executor: the smoke study run end to end with each, in fresh project folders.
 
-Each run is `tsresearch run configs/smoke.yaml [--executor ray]` from scratch (a project folder with the smoke config and
-a link to the data; nothing computed), so both pay the study-level stages, which run in the driver either way, and the
-fold chains, threads (`runtime.jobs: 2`) or Ray tasks on a Ray started here with 2 CPUs. Prints wall seconds of each,
-the ratio ray/local, and whether every fold's predictions and backtest returns have the same sha256 (they must).
+Each run is `tsresearch run configs/smoke.yaml [--executor ray]` from scratch (a project folder with the smoke config
+and a link to the data; nothing computed), so both pay the study-level stages, which run in the driver either way, and
+the fold chains, threads (`runtime.jobs: 2`) or Ray tasks on a Ray started here with 2 CPUs. Prints wall seconds of
+each, the ratio ray/local, the seconds the stage notebooks themselves took (from their resume markers), and whether
+every fold's predictions and backtest returns have the same sha256 (they must).
 --repeats alternates the order (local, ray, ray, local, ...) so a loaded machine biases neither; medians are printed.
 Run: .venv/bin/python bench/executor.py [--repeats 1] [--config configs/smoke.yaml]
 """
-import argparse, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,8 @@ def project(where: Path, config: Path) -> Path:
 
 def run(cfg: Path, executor: str) -> float:
     t0 = time.perf_counter()
-    r = subprocess.run([EXE, 'run', str(cfg), '--executor', executor], cwd=cfg.parents[1], capture_output=True, text=True)
+    command = [EXE, 'run', str(cfg), '--executor', executor]
+    r = subprocess.run(command, cwd=cfg.parents[1], capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if r.returncode != 0: sys.exit(f'{executor} run failed ({r.returncode}):\n{r.stderr[-3000:]}')
     return seconds
@@ -38,6 +40,14 @@ def outputs(cfg: Path) -> dict[str, str]:
     return {f'{s}/fold_{k}/{n}': st.verify(s, n, k)['sha256'] for s in ('models', 'ensemble', 'backtest')
             for k in range(st.config.splits.fold_count) for n in st.artifacts(s, k)
             if n.endswith('predictions') or n == 'returns'}
+
+
+def stage_seconds(cfg: Path) -> tuple[float, float]:
+    "Seconds the stage notebooks took (from their markers), study-level and fold-level: the rest is orchestration."
+    runs = cfg.parents[1] / 'runs' / cfg.stem
+    study = sum(json.loads(m.read_text())['seconds'] for m in runs.glob('*.done.json'))
+    folds = sum(json.loads(m.read_text())['seconds'] for m in runs.glob('fold_*/*.done.json'))
+    return study, folds
 
 
 def main():
@@ -54,7 +64,9 @@ def main():
                 cfg = project(Path(d) / f'{ex}{i}', Path(a.config))
                 times[ex].append(run(cfg, ex))
                 shas[ex] = outputs(cfg)
-                print(f'run {i}: {ex:5s} {times[ex][-1]:6.1f} s', flush=True)
+                study, folds = stage_seconds(cfg)
+                print(f'run {i}: {ex:5s} {times[ex][-1]:6.1f} s wall; stage notebooks: study-level {study:.1f} s, '
+                      f'fold-level {folds:.1f} s (both folds summed)', flush=True)
             same = shas['local'] == shas['ray'] and len(shas['local']) > 0
             print(f"run {i}: {len(shas['local'])} prediction/return artifacts, identical sha256: {same}", flush=True)
             if not same: sys.exit('the executors disagree')
