@@ -189,8 +189,6 @@ class ModelsConfig(Section):
     patience: int = Field(2, ge=1)        # early stopping on validation loss
     batch_size: int = Field(256, ge=1)
     max_train_windows: int | None = Field(None, ge=1)  # cap (evenly spaced) for smoke sizes
-    devices: int = Field(1, ge=1, le=64)   # GPUs one model trains on (data-parallel; ignored on CPU; 10_models.base)
-    strategy: Literal['auto', 'ddp_notebook', 'ddp_fork'] = 'auto'   # Lightning's, fork-based: stages run in kernels
     exclude_filled: bool = True           # no window anchored on a gap-filled bar
     window_dtype: Literal['auto', 'float32', 'float16'] = (
         'auto'  # window arrays (auto: float16 on GPU, float32 on CPU; 05_windows)

@@ -19,8 +19,8 @@ from ..evaluate import KEY_COLUMNS, log_loss, prediction_rows, quantile_column, 
 # %% auto #0
 __all__ = ['MODELS', 'ModelSpec', 'MultiTaskHead', 'pinball', 'multitask_loss', 'float32_inputs', 'ForecastModule',
            'make_trainer', 'Prediction', 'register', 'load_models', 'get_model', 'ForecastModel', 'check_params',
-           'check_models_config', 'trainer_devices', 'TorchForecastModel', 'Batches', 'ToyData', 'check_model',
-           'fit_temperature', 'prediction_frame']
+           'check_models_config', 'TorchForecastModel', 'Batches', 'ToyData', 'check_model', 'fit_temperature',
+           'prediction_frame']
 
 # %% ../../nbs/10_models.base.ipynb #004601aa
 @dataclass
@@ -132,7 +132,7 @@ def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool
     cuda = device == 'cuda'
     precision = 'bf16-mixed' if cuda and torch.cuda.is_bf16_supported() else '16-mixed' if cuda else '32-true'
     logging.getLogger('lightning.pytorch').setLevel(logging.WARNING)   # no "GPU available: False" in fold reports
-    return L.Trainer(max_epochs=cfg.max_epochs, **trainer_devices(cfg, cuda), precision=precision,
+    return L.Trainer(max_epochs=cfg.max_epochs, accelerator='gpu' if cuda else 'cpu', devices=1, precision=precision,
                      gradient_clip_val=cfg.grad_clip or None, callbacks=cbs, enable_progress_bar=progress,
                      logger=[CSVLogger(run_dir, name='csv'), TensorBoardLogger(run_dir, name='tb')],
                      enable_model_summary=False, deterministic=not cuda, log_every_n_steps=10, num_sanity_val_steps=0)
@@ -225,12 +225,6 @@ def check_models_config(cfg: ModelsConfig) -> None:
     for i, name in enumerate(cfg.names): get_model(name, f'models.names.{i}')
     for name, params in cfg.params.items():
         check_params(name, params, get_model(name, f'models.params.{name}').params_schema)
-
-# %% ../../nbs/10_models.base.ipynb #4ab3f217
-def trainer_devices(cfg: ModelsConfig, cuda: bool) -> dict:
-    "The Trainer's accelerator, devices and strategy: `models.devices` GPUs with `models.strategy`, one CPU otherwise."
-    if not cuda: return dict(accelerator='cpu', devices=1, strategy='auto')
-    return dict(accelerator='gpu', devices=cfg.devices, strategy=cfg.strategy)
 
 # %% ../../nbs/10_models.base.ipynb #bd40ba42
 def _to(batch: dict, device) -> dict:
