@@ -117,11 +117,14 @@ def _one_error_line(r, frag):
     (lambda t, cfg: ['run', cfg, '--folds', '0,0'], "fold 0 given twice in '0,0'"),
     (lambda t, cfg: ['run', cfg, '--folds', '7'], "--folds 7: study 't'"),                      # the study has folds 0..1
     (lambda t, cfg: ['run', cfg, '--jobs', '0'], 'argument --jobs: expected a whole number >= 1'),
+    (lambda t, cfg: ['run', cfg, '--address', 'auto'], "--address 'auto' joins a Ray cluster, but folds run locally"),
+    (lambda t, cfg: ['run', cfg, '--executor', 'dask'], "argument --executor: invalid choice: 'dask'"),
     (lambda t, cfg: ['validate', t / 'missing.csv'], 'missing.csv: no such file'),
     (lambda t, cfg: ['validate', t], 'a directory, not a bars file'),
     (lambda t, cfg: ['validate', t / 'bars.csv', '--calendar', 'XNYS'], '--calendar and --freq go together'),
     (lambda t, cfg: ['frobnicate'], "argument cmd: invalid choice: 'frobnicate'"),
 ], ids=['dir-config', 'binary-config', 'binary-ingest', 'folds-x', 'folds-empty', 'folds-twice', 'folds-7', 'jobs-0',
+        'address-without-ray', 'executor-dask',
         'validate-missing', 'validate-dir', 'calendar-without-freq', 'unknown-command'])
 def test_misuse_is_one_error_line_exit_2(tmp_path, args, frag):
     cfg = _study(tmp_path, _session_csv(sessions=2), SMALL)

@@ -105,12 +105,15 @@ def check_folds(folds: list[int] | None, cfg, source) -> None:
 
 def cmd_run(a) -> int:
     "Run every stage notebook of each study and render reports; non-zero if any stage failed."
-    from tsresearch.runner import run_study
+    from tsresearch.runner import run_study, resolve_executor
     configs = [load_config(c) for c in a.config]   # every config and --folds checked before any stage runs
-    for c, cfg in zip(a.config, configs): check_folds(a.folds, cfg, c)
+    for c, cfg in zip(a.config, configs):
+        check_folds(a.folds, cfg, c)
+        resolve_executor(cfg, a.executor, a.address)
     failed = 0
     for c, cfg in zip(a.config, configs):
-        res = run_study(c, folds=a.folds, resume=a.resume, fail_fast=a.fail_fast, jobs=a.jobs or cfg.runtime.jobs)
+        res = run_study(c, folds=a.folds, resume=a.resume, fail_fast=a.fail_fast, jobs=a.jobs or cfg.runtime.jobs,
+                        executor=a.executor, address=a.address)
         failed += sum(not r['ok'] for r in res)
         skipped = sum(bool(r.get('skipped')) for r in res)
         print(
@@ -167,6 +170,11 @@ def parser() -> argparse.ArgumentParser:
                    help='stop at the first failing stage instead of going on with other folds')
     r.add_argument('--jobs', type=positive_int, default=None,
                    help="folds run in parallel, one papermill kernel each (default: the config's runtime.jobs)")
+    r.add_argument('--executor', choices=['local', 'ray'], default=None,
+                   help="where each fold's stage chain runs: threads here or Ray tasks (default: runtime.executor)")
+    r.add_argument('--address', default=None,
+                   help='with --executor ray: the cluster to join, e.g. auto or ray://HEAD:10001 (default: '
+                        'runtime.address; none: Ray starts on this machine)')
     r.set_defaults(func=cmd_run)
     return p
 

@@ -251,7 +251,7 @@ class RuntimeConfig(Section):
     num_gpus: float = Field(0, ge=0)   # GPUs a fold's Ray task reserves (fractions share one)
     # how and where folds run does not change a result
     unhashed: ClassVar[tuple[str, ...]] = ('jobs', 'executor', 'address', 'num_cpus', 'num_gpus')
-    runs_dir: str = 'runs'
+    runs_dir: str = 'runs'   # the artifact store: a folder, or an fsspec URL every worker sees (50_runner)
     @field_validator('seeds')
     @classmethod
     def _seeds(cls, v):

@@ -24,7 +24,8 @@ from .tracking import log_study
 # %% auto #0
 __all__ = ['notebook_plan', 'after_folds', 'report_cells', 'study_notebook', 'strip_plotly_js', 'render_html', 'execute_stage',
            'notebook_stages', 'notebook_key', 'kernel_env', 'StudyLocked', 'study_lock', 'run_folder', 'StudyRun',
-           'run_stage', 'run_study', 'run_placebo_twin', 'write_index']
+           'run_stage', 'run_study', 'run_placebo_twin', 'write_index', 'resolve_executor', 'ray_init_kwargs',
+           'ray_session', 'died_at', 'ray_folds']
 
 # %% ../nbs/50_runner.ipynb #ba9651b5
 def _folded(name: str, stages: Mapping[str, Stage], seen=()) -> bool:
@@ -283,6 +284,8 @@ class StudyRun:
     plotly_js: Path
     kernel_dir: str
     env: dict
+    executor: str = 'local'     # fold chains in threads here, or as Ray tasks (`ray_folds`)
+    address: str | None = None  # the Ray cluster to join (None: Ray starts here)
 
 def _marker_key(marker: Path) -> str | None:
     try: return json.loads(marker.read_text()).get('key')
@@ -312,7 +315,8 @@ def run_stage(run: StudyRun, notebook: str, fold: int | None, resume: bool) -> d
 
 # %% ../nbs/50_runner.ipynb #f9b76daa
 def run_study(config_path, stages: list[str] | None = None, folds: list[int] | None = None, resume: bool = False,
-              fail_fast: bool = False, jobs: int = 1, progress: bool = True) -> list[dict]:
+              fail_fast: bool = False, jobs: int = 1, progress: bool = True, executor: str | None = None,
+              address: str | None = None) -> list[dict]:
     "Run a study's stage notebooks (study-level once, fold stages per fold), render them and write the summary."
     config_path = Path(config_path).resolve()
     cfg = load_config(config_path)
@@ -320,12 +324,14 @@ def run_study(config_path, stages: list[str] | None = None, folds: list[int] | N
     nbs = root / 'nbs'
     if not nbs.is_dir(): nbs = Path(__file__).resolve().parents[1] / 'nbs'   # a config outside the workbook
     study = Study(cfg)
+    executor, address = resolve_executor(cfg, executor, address)
     reports, runs = study.reports_dir, Path(study.root)
     # vectorbt/numba caches outside site-packages
     os.environ.setdefault('NUMBA_CACHE_DIR', str(runs.parent / '.numba_cache'))
     stop = threading.Event()
     with study_lock(runs, cfg.name), run_folder(stop) as kernel_dir:
-        run = StudyRun(study, config_path, nbs, reports, plotly_asset(reports), kernel_dir, kernel_env(root))
+        run = StudyRun(study, config_path, nbs, reports, plotly_asset(reports), kernel_dir, kernel_env(root),
+                       executor, address)
         return _run(run, stages, folds, resume, fail_fast, jobs, progress, stop)
 
 def _chosen(plan: list[tuple[str, str]], chosen) -> dict[str, list[str]]:
@@ -342,8 +348,9 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
     phase = _chosen(notebook_plan(), chosen)
     s_stages, f_stages = phase['study'], phase['fold']
     bar = tqdm(total=len(s_stages) + len(phase['after']), desc=cfg.name, disable=not progress, unit='stage')
-    def one(stage, fold):
-        r = run_stage(run, stage, fold, resume)
+    def one(stage, fold): return shown(run_stage(run, stage, fold, resume))
+    def shown(r):
+        stage, fold = r['stage'], r['fold']
         bar.update(1)
         bar.set_postfix_str(f"{'' if fold is None else f'fold_{fold}/'}{stage} {'ok' if r['ok'] else 'FAILED'}")
         if not r['ok']:
@@ -370,12 +377,14 @@ def _run(run: StudyRun, chosen, folds, resume, fail_fast, jobs, progress, stop) 
                     if fail_fast: stop.set()
                     break
             return out
-        with ThreadPoolExecutor(max(1, jobs)) as ex:
-            for out in ex.map(run_fold, folds): results += out
+        if run.executor == 'ray': results += ray_folds(run, f_stages, folds, resume, fail_fast, jobs, shown)
+        else:
+            with ThreadPoolExecutor(max(1, jobs)) as ex:
+                for out in ex.map(run_fold, folds): results += out
     results += [one(stage, None) for stage in phase['after']]
     bar.close()
     if cfg.report.placebo:   # the twin runs before the summary reads it
-        run_placebo_twin(run.study, chosen, folds, resume, fail_fast, jobs, progress)
+        run_placebo_twin(run.study, chosen, folds, resume, fail_fast, jobs, progress, run.executor, run.address)
     return _finish(run, results)
 
 def _finish(run: StudyRun, results):
@@ -401,10 +410,11 @@ def _finish(run: StudyRun, results):
 
 # %% ../nbs/50_runner.ipynb #67bb2963
 def run_placebo_twin(study: Study, stages=None, folds=None, resume=False, fail_fast=False, jobs=1,
-                     progress=True) -> list[dict]:
+                     progress=True, executor=None, address=None) -> list[dict]:
     "With `report.placebo`: run the twin `<name>_placebo` on the null of the study's bars (01b_placebo), for check (c)."
     try:
-        return run_study(write_placebo_study(study), stages, folds, resume, fail_fast, jobs, progress)
+        twin = write_placebo_study(study)
+        return run_study(twin, stages, folds, resume, fail_fast, jobs, progress, executor, address)
     except Exception as e:   # the study's own results stand; check (c) then says the twin is missing
         get_logger().warning(f'{study.config.name}: placebo twin failed ({type(e).__name__}: {e})')
         return []
@@ -427,3 +437,107 @@ def write_index(reports: Path, cfg, results: list[dict]) -> Path:
             f"{''.join(map(_row, results))}</table></body></html>")
     atomic_write(reports / 'index.html', page)
     return reports / 'index.html'
+
+# %% ../nbs/50_runner.ipynb #44669895
+def resolve_executor(cfg, executor: str | None = None, address: str | None = None) -> tuple[str, str | None]:
+    "Where fold chains run and the Ray cluster to join: the arguments (`--executor`, `--address`) over the config."
+    executor, address = executor or cfg.runtime.executor, address or cfg.runtime.address
+    if executor not in ('local', 'ray'): raise ConfigError(f'--executor: expected local or ray, got {executor!r}')
+    if address and executor == 'local':
+        where = '--address' if address != cfg.runtime.address else 'runtime.address'
+        raise ConfigError(f'{where} {address!r} joins a Ray cluster, but folds run locally: give --executor ray '
+                          '(or runtime.executor: ray)')
+    return executor, address
+
+# %% ../nbs/50_runner.ipynb #4cea0306
+import dataclasses, logging, math
+
+def ray_init_kwargs(runtime, jobs: int, env: dict, address: str | None, temp_dir: str | None) -> dict:
+    """What `ray.init` gets: join `address`, or start Ray here with CPUs for `jobs` folds; the workers import the
+    project's package through `env` (the kernels' environment)."""
+    kw = dict(runtime_env={'env_vars': dict(env)} if env else None,
+              log_to_driver=True,                  # a worker's traceback reaches the terminal
+              logging_level=logging.WARNING)      # Ray's own start-up chatter does not
+    if address: return kw | dict(address=address)
+    cpus = math.ceil(max(1, jobs) * runtime.num_cpus)
+    return kw | dict(num_cpus=cpus, include_dashboard=False, _temp_dir=temp_dir)
+
+# %% ../nbs/50_runner.ipynb #f9a3b532
+@contextlib.contextmanager
+def ray_session(run: StudyRun, jobs: int):
+    """Ray for one run: the process's own session if it has one, else `ray.init(**ray_init_kwargs(...))`, shut down
+    (and its temporary folder removed) afterwards."""
+    import ray
+    if ray.is_initialized():
+        yield ray
+        return
+    os.environ.setdefault('RAY_USAGE_STATS_ENABLED', '0')   # no usage report sent home from a research run
+    rt = run.study.config.runtime
+    temp = None if run.address else tempfile.mkdtemp(prefix='tsr-ray-')
+    main = threading.current_thread() is threading.main_thread()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)} if main else {}
+    try:
+        ray.init(**ray_init_kwargs(rt, jobs, run.env, run.address, temp))
+        for s, h in handlers.items(): signal.signal(s, h)   # ray.init takes SIGTERM: the run's own handler stays
+        gpus = ray.cluster_resources().get('GPU', 0)
+        if not run.address and rt.num_gpus > gpus:
+            raise ConfigError(f'runtime.num_gpus: {rt.num_gpus} per fold, but Ray sees {gpus:g} GPUs here')
+        yield ray
+    finally:
+        ray.shutdown()
+        if temp: shutil.rmtree(temp, ignore_errors=True)
+
+# %% ../nbs/50_runner.ipynb #6dd4b88a
+def _ray_fold(run: StudyRun, stages: list[str], fold: int, resume: bool) -> list[dict]:
+    "A fold's stage chain in a Ray task, stopping at its first failure like `run_fold`; results name the worker."
+    here = run.kernel_dir if os.path.isdir(run.kernel_dir) else None   # the driver's machine: its run folder
+    run = dataclasses.replace(run, kernel_dir=tempfile.mkdtemp(prefix='tsr-', dir=here))
+    out = []
+    try:
+        for stage in stages:
+            out.append(run_stage(run, stage, fold, resume) | {'worker': f'{socket.gethostname()}:{os.getpid()}'})
+            if not out[-1]['ok']: break
+        return out
+    except BaseException:   # cancelled (KeyboardInterrupt) or failed outside a cell
+        _kill_kernels()
+        raise
+    finally: shutil.rmtree(run.kernel_dir, ignore_errors=True)
+
+def died_at(run: StudyRun, stages: list[str], fold: int) -> str:
+    """The stage a fold's task died in: the first without a marker (`run_stage` removes a stage's marker when it
+    starts and writes it when it succeeds), else the last."""
+    names = [Path(s).stem for s in stages]
+    fresh = [run.study.executed(n, fold).with_suffix('.done.json').exists() for n in names]
+    return next((n for n, done in zip(names, fresh) if not done), names[-1])
+
+def _task_error(e: Exception) -> str:
+    "A Ray error as `Type: message`, the failing code's own exception when Ray carries one."
+    cause = getattr(e, 'cause', None) or e
+    lines = [l for l in str(cause).splitlines() if l.strip()]
+    return f'{type(cause).__name__}: {lines[-1] if cause is not e else lines[0] if lines else ""}'.rstrip(': ')
+
+# %% ../nbs/50_runner.ipynb #c7e120ba
+def ray_folds(run: StudyRun, stages: list[str], folds: list[int], resume: bool, fail_fast: bool, jobs: int,
+              shown=lambda r: r) -> list[dict]:
+    """Each fold's chain of `stages` as a Ray task with the config's CPUs and GPUs; results in fold order, each shown
+    as its fold finishes. A task that raises or dies is a failed stage of its fold; the other folds finish."""
+    rt = run.study.config.runtime
+    with ray_session(run, jobs) as ray:
+        task = ray.remote(num_cpus=rt.num_cpus, num_gpus=rt.num_gpus, max_retries=0)(_ray_fold)
+        pending = {task.remote(run, stages, k, resume): k for k in folds}
+        done, t0 = {}, time.time()
+        try:
+            while pending:
+                [ref], _ = ray.wait(list(pending), num_returns=1)
+                k = pending.pop(ref)
+                try: done[k] = ray.get(ref)
+                except ray.exceptions.TaskCancelledError: done[k] = []
+                except ray.exceptions.RayError as e:
+                    done[k] = [{'stage': died_at(run, stages, k), 'fold': k, 'ok': False,
+                                'seconds': round(time.time() - t0, 1), 'error': _task_error(e)}]
+                for r in done[k]: shown(r)
+                if fail_fast and not all(r['ok'] for r in done[k]): break
+        finally:   # fail_fast, or the driver stopped: cancel what is left; each task kills its kernels as it goes
+            for ref in pending: ray.cancel(ref)
+            if pending: ray.wait(list(pending), num_returns=len(pending), timeout=30)
+    return [r for k in folds for r in done.get(k, [])]
