@@ -51,6 +51,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/windows.py
 	$(BIN)/python bench/tft.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/tuning.py
+	$(BIN)/python bench/executor.py
 
 distclean:
 	rm -rf $(VENV) runs reports/*/ data/staged data/generated
