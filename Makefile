@@ -12,7 +12,7 @@ export MPLBACKEND ?= Agg
 # (tests/test_lab.py starts the server with these same flags).
 LAB_FLAGS := --ServerApp.ip=127.0.0.1 --MappingKernelManager.default_kernel_name=tsresearch
 
-.PHONY: demo test install kernel lab export readme clean-nbs check-sync bench distclean
+.PHONY: demo test test-scale install kernel lab export readme clean-nbs check-sync bench distclean
 
 $(STAMP): settings.ini setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(STAMP)
 	$(BIN)/tsresearch run configs/smoke.yaml   # the smoke study end to end; notebook tests then reuse its artifacts
 	$(BIN)/nbdev_test --n_workers 2
 	$(BIN)/python -m pytest -q --durations=12 tests
+
+# Scale-out checks (issue 14), about 7 min on 2 cores: the tune_smoke study end to end, and the smoke study's fold
+# chains as Ray tasks against threads (identical bytes). CI runs them after `make test`.
+test-scale: $(STAMP)
+	TSRESEARCH_SCALE=1 $(BIN)/python -m pytest -q --durations=5 tests/test_tune_smoke.py tests/test_ray.py::test_ray_executor_gives_the_local_bytes
 
 export: $(STAMP)
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean

@@ -12,6 +12,11 @@ import nbformat
 import pytest
 
 from tsresearch.core import Study, load_config
+from tsresearch.runner import notebook_plan
+
+# The identity test runs the smoke study's fold chains twice (about 3 min on 2 cores): `make test-scale` (in CI after
+# `make test`) runs it with TSRESEARCH_SCALE=1, keeping `make test` within its 10 minutes.
+SCALE = pytest.mark.skipif(not os.environ.get('TSRESEARCH_SCALE'), reason='scale-out: set TSRESEARCH_SCALE=1')
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / 'runs' / 'smoke'
@@ -61,13 +66,15 @@ def _outputs(proj: Path) -> dict[str, str]:
     return shas
 
 
+@SCALE
 def test_ray_executor_gives_the_local_bytes(study_level, tmp_path):
     "Both folds' chains as Ray tasks: every prediction and return series has the sha256 of the threads' run."
     local, local_res, local_s = _fold_run(tmp_path, study_level, 'local', 'local')
     ray_proj, ray_res, ray_s = _fold_run(tmp_path, study_level, 'ray', 'ray')
     assert all(r['ok'] for r in local_res + ray_res), [(r['stage'], r['fold'], r.get('error')) for r in local_res + ray_res]
     key = lambda res: [(r['stage'], r['fold']) for r in res]
-    assert key(ray_res) == key(local_res) and len(key(ray_res)) == 12      # 6 fold notebooks x 2 folds, in fold order
+    n_notebooks = len([n for n, phase in notebook_plan() if phase == 'fold'])
+    assert key(ray_res) == key(local_res) and len(key(ray_res)) == 2 * n_notebooks   # every fold notebook, both folds
     workers = {r['worker'] for r in ray_res}
     assert len(workers) >= 1 and all(not w.endswith(f':{os.getpid()}') for w in workers)   # in Ray's workers, not here
     assert not any('worker' in r for r in local_res)

@@ -148,7 +148,7 @@ def ensemble_predictions(preds: pd.DataFrame, labels: pd.DataFrame, models=None,
 
 # %% ../nbs/20_ensemble.ipynb #9ad0fb50
 def seed_averages(preds: pd.DataFrame) -> pd.DataFrame:
-    "`<model>_seedavg` rows of each model with seed variants in `preds`: probabilities and quantiles averaged over seeds."
+    "`<model>_seedavg` rows of each seeded model in `preds`: its probabilities and quantiles averaged over seeds."
     model = preds.model.map({m: seed_of(m)[0] for m in preds.model.unique()})
     seeded = model[model != preds.model].unique()   # models with at least one further seed
     keys = [c for c in [*KEY_COLUMNS, 'fold', 'horizon', 'part'] if c in preds]
