@@ -132,7 +132,8 @@ def make_trainer(cfg: ModelsConfig, run_dir, device: str = 'cpu', progress: bool
     cbs += list(callbacks)
     cuda = device == 'cuda'
     precision = 'bf16-mixed' if cuda and torch.cuda.is_bf16_supported() else '16-mixed' if cuda else '32-true'
-    logging.getLogger('lightning.pytorch').setLevel(logging.WARNING)   # no "GPU available: False" in fold reports
+    for name in ('lightning.pytorch', 'pytorch_lightning'):   # no "GPU available: False" in fold reports: both copies
+        logging.getLogger(name).setLevel(logging.WARNING)     # of Lightning are installed, and either may log it
     return L.Trainer(max_epochs=cfg.max_epochs, accelerator='gpu' if cuda else 'cpu', devices=1, precision=precision,
                      gradient_clip_val=cfg.grad_clip or None, callbacks=cbs, enable_progress_bar=progress,
                      logger=[CSVLogger(run_dir, name='csv'), TensorBoardLogger(run_dir, name='tb')],
