@@ -18,9 +18,12 @@ from tsresearch.tuning import open_storage, search_model
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--config', default='configs/tune_smoke.yaml'); ap.add_argument('--fold', type=int, default=1)
-    ap.add_argument('--models', default='lstm,lightgbm'); ap.add_argument('--trials', type=int, default=16)
-    ap.add_argument('--inner-folds', type=int, default=6); ap.add_argument('--epochs', type=int, default=6)
+    ap.add_argument('--config', default='configs/tune_smoke.yaml')
+    ap.add_argument('--fold', type=int, default=1)
+    ap.add_argument('--models', default='lstm,lightgbm')
+    ap.add_argument('--trials', type=int, default=16)
+    ap.add_argument('--inner-folds', type=int, default=6)
+    ap.add_argument('--epochs', type=int, default=6)
     a = ap.parse_args()
     get_logger().setLevel('WARNING')
     optuna.logging.set_verbosity(optuna.logging.WARNING)

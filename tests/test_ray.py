@@ -71,7 +71,8 @@ def test_ray_executor_gives_the_local_bytes(study_level, tmp_path):
     "Both folds' chains as Ray tasks: every prediction and return series has the sha256 of the threads' run."
     local, local_res, local_s = _fold_run(tmp_path, study_level, 'local', 'local')
     ray_proj, ray_res, ray_s = _fold_run(tmp_path, study_level, 'ray', 'ray')
-    assert all(r['ok'] for r in local_res + ray_res), [(r['stage'], r['fold'], r.get('error')) for r in local_res + ray_res]
+    failed = [(r['stage'], r['fold'], r.get('error')) for r in local_res + ray_res if not r['ok']]
+    assert not failed, failed
     key = lambda res: [(r['stage'], r['fold']) for r in res]
     n_notebooks = len([n for n, phase in notebook_plan() if phase == 'fold'])
     assert key(ray_res) == key(local_res) and len(key(ray_res)) == 2 * n_notebooks   # every fold notebook, both folds
@@ -79,10 +80,12 @@ def test_ray_executor_gives_the_local_bytes(study_level, tmp_path):
     assert len(workers) >= 1 and all(not w.endswith(f':{os.getpid()}') for w in workers)   # in Ray's workers, not here
     assert not any('worker' in r for r in local_res)
     expected = {f'{s}/fold_{k}/{n}' for k in (0, 1) for s, n in
-                [('models', 'lstm_predictions'), ('models', 'lightgbm_predictions'), ('ensemble', 'predictions'), ('backtest', 'returns')]}
+                [('models', 'lstm_predictions'), ('models', 'lightgbm_predictions'),
+                 ('ensemble', 'predictions'), ('backtest', 'returns')]}
     mine, theirs = _outputs(local), _outputs(ray_proj)
     assert expected <= set(mine), sorted(mine)
-    assert theirs == mine, {k: (mine.get(k), theirs.get(k)) for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)}
+    differ = {k: (mine.get(k), theirs.get(k)) for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k)}
+    assert theirs == mine, differ
     for k in (0, 1):                                                      # every fold keeps its notebook and page
         assert (ray_proj / 'runs' / 'smoke' / f'fold_{k}' / '15_train.ipynb').exists()
         assert (ray_proj / 'reports' / 'smoke' / f'fold_{k}' / '15_train.html').exists()
@@ -151,7 +154,8 @@ def test_a_failing_fold_on_a_worker_is_reported_and_the_others_finish(toy):
     out = nbformat.read(Path(cfg).parents[1] / 'runs' / 'smoke' / 'fold_2' / 'toy_fold.ipynb', 4)
     assert f"fold 2 done with {Path(cfg).parents[1] / 'tsresearch' / '__init__.py'}" in out.cells[-1].outputs[0].text
     local = {r['fold']: r for r in run_study(cfg, stages=[nb], folds=[0], progress=False)}
-    assert {k: v for k, v in local[0].items() if k != 'seconds'} == {k: v for k, v in res[0].items() if k not in ('seconds', 'worker')}
+    here = {k: v for k, v in local[0].items() if k != 'seconds'}
+    assert here == {k: v for k, v in res[0].items() if k not in ('seconds', 'worker')}
 
 
 def test_fail_fast_cancels_the_other_folds(toy):

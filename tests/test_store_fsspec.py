@@ -1,4 +1,5 @@
-"""The Study store through fsspec URLs (`runtime.runs_dir: memory://...` or `file://...`), as on a cluster's object store.
+"""The Study store through fsspec URLs (`runtime.runs_dir: memory://...` or `file://...`),
+as on a cluster's object store.
 
 `Study.path/save/load/verify/state/get` go through `study.fs`; these tests check that nothing in them assumes a local
 path: save and load, verification, damage found, and a stand-in stage computed, stored and read back by `study.get`.
